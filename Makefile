@@ -1,0 +1,78 @@
+# Shocking Energy — the two commands a newcomer needs: `make run` and `make test`.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+REQS_HASH := $(shell cat requirements.txt requirements-dev.txt | sha1sum | cut -c1-12)
+STAMP := $(VENV)/.installed-$(REQS_HASH)
+HOST ?= 127.0.0.1
+PORT ?= 8000
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/shocking
+export TEST_DATABASE_URL
+
+.PHONY: install run serve serve-prod test lint typecheck checks pytest browser bench reliability clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+install: $(STAMP)
+
+## make run: install, migrate, seed the demo, print a demo login and API key, serve on http://127.0.0.1:8000
+run: install
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py demo_access
+	$(MAKE) --no-print-directory serve
+
+## make serve: uvicorn serving /v1, /mcp, the admin and the pages, with the flows worker beside it
+serve: install
+	$(BIN)/python manage.py flows_worker & worker=$$!; trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
+		$(BIN)/uvicorn config.asgi:application --host $(HOST) --port $(PORT)
+
+## make serve-prod: the production /v1 server (gunicorn sync workers); see docs/scaling.md
+serve-prod: install
+	DJANGO_SETTINGS_MODULE=config.settings_prod $(BIN)/gunicorn -c config/gunicorn_conf.py config.wsgi:application
+
+## make test: install, then every check CI runs, with pytest on PostgreSQL
+test: install lint typecheck checks pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: install
+	$(BIN)/mypy .
+
+checks: install
+	DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres $(BIN)/python manage.py makemigrations --check --dry-run
+	DJANGO_SETTINGS_MODULE=config.settings_test $(BIN)/python manage.py spectacular --validate --fail-on-warn --format openapi-json --file /dev/null
+	DJANGO_SETTINGS_MODULE=config.settings_prod SECRET_KEY=check-deploy-$(REQS_HASH)-0123456789abcdefghijklmnopqrstuvwxyz ALLOWED_HOSTS=api.example.com \
+		$(BIN)/python manage.py check --deploy --fail-level WARNING
+
+## make browser: Debian's chromium for the browser tests (Playwright drives it; it never downloads a browser)
+CHROMIUM ?= /usr/bin/chromium
+browser:
+	@test -x $(CHROMIUM) || { echo "Installing chromium for the browser tests"; \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; $$SUDO apt-get update -qq && $$SUDO apt-get install -y chromium; }
+
+pytest: install browser
+	$(BIN)/pytest -n 2
+
+## make bench: seed 1M jobs on PostgreSQL (reused between runs), load the real server, print the ratios
+bench: install
+	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	$(BIN)/python -m pip install --quiet -r requirements-bench.txt
+	$(BIN)/python bench/run.py
+
+## make reliability: production server on a scratch database under a loopback load, with PostgreSQL
+## restarted, Redis stopped, a gunicorn worker and the flows worker killed; prints a summary table.
+## Not in CI (it restarts the machine's PostgreSQL and Redis). DURATION=seconds (default 120).
+DURATION ?= 120
+reliability: install
+	$(BIN)/python -m reliability --duration $(DURATION)
+
+clean:
+	rm -rf $(VENV) db.sqlite3 staticfiles media

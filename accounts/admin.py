@@ -1,0 +1,275 @@
+"""Admin for people, teams, memberships and API keys, all scoped through `TeamScopedAdmin`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import BaseUserCreationForm, UserChangeForm
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.html import format_html
+
+from accounts.models import APIKey, Membership, Role, Team, User
+from accounts.scopes import Scope
+from accounts.services import add_member, create_api_key, revoke_api_key
+from core.admin import TeamConsistentForm, TeamScopedAdmin, TeamScopedInline, permitted_team_ids
+
+
+# --- people ------------------------------------------------------------------------------------
+class UserCreationForm(BaseUserCreationForm):
+    class Meta:
+        model = User
+        fields = ("email", "full_name")
+
+
+class UserEditForm(UserChangeForm):
+    class Meta:
+        model = User
+        fields = "__all__"
+
+
+class MembershipOfUserInline(TeamScopedInline):
+    model = Membership
+    fk_name = "user"
+    extra = 0
+    fields = ("team", "role", "is_active")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Membership]:
+        queryset = super().get_queryset(request).select_related("team")
+        if request.user.is_superuser:
+            return queryset
+        return queryset.filter(team_id__in=permitted_team_ids(request, Membership, "view"))
+
+
+@admin.register(User)
+class UserAdmin(TeamScopedAdmin, DjangoUserAdmin):
+    """People sign in with their email. Team admins may look people of their teams up; only
+    superusers create or edit accounts (a person can belong to several teams)."""
+
+    team_lookup = "memberships__team"
+    team_lookup_is_multi = True
+    form = UserEditForm  # type: ignore[assignment]
+    add_form = UserCreationForm
+    ordering = ("email",)
+    list_display = ("email", "full_name", "is_staff", "is_active", "date_joined")
+    list_filter = ("is_staff", "is_superuser", "is_active")
+    search_fields = ("email", "full_name")
+    readonly_fields = ("date_joined", "last_login")
+    inlines = (MembershipOfUserInline,)
+    fieldsets = (
+        (None, {"fields": ("email", "password")}),
+        ("Profile", {"fields": ("full_name",)}),
+        ("Access", {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
+        ("Dates", {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "full_name", "password1", "password2")}),)
+
+    def get_list_filter(self, request: HttpRequest) -> Any:
+        return self.list_filter if request.user.is_superuser else ()
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.is_superuser)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return bool(request.user.is_superuser)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return bool(request.user.is_superuser)
+
+
+# --- teams and members ---------------------------------------------------------------------------
+class MembershipInline(TeamScopedInline):
+    model = Membership
+    fk_name = "team"
+    extra = 0
+    fields = ("user", "role", "is_active", "created_at")
+    readonly_fields = ("created_at",)
+    autocomplete_fields = ("user",)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Membership]:
+        return super().get_queryset(request).select_related("user")
+
+
+@admin.register(Team)
+class TeamAdmin(TeamScopedAdmin):
+    team_lookup = "pk"
+    list_display = ("name", "slug", "currency", "timezone", "created_at")
+    search_fields = ("name", "slug")
+    ordering = ("name",)
+    readonly_fields = ("created_at",)
+    prepopulated_fields = {"slug": ("name",)}
+    inlines = (MembershipInline,)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str] | tuple[str, ...]:
+        readonly = list(super().get_readonly_fields(request, obj))
+        # The slug is an identifier integrations and commands use: fixed once created.
+        return [*readonly, "slug"] if obj is not None else readonly
+
+    def get_prepopulated_fields(self, request: HttpRequest, obj: Any = None) -> dict[str, Sequence[str]]:
+        return {} if obj is not None else dict(self.prepopulated_fields)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.is_superuser)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return bool(request.user.is_superuser)
+
+
+class MembershipAddForm(TeamConsistentForm):
+    """Add a person by email: an existing account joins the team, a new address gets an account."""
+
+    email = forms.EmailField(help_text="The person's sign-in email; an account is created if there is none.")
+
+    class Meta:
+        model = Membership
+        fields = ("team", "role")
+
+
+@admin.register(Membership)
+class MembershipAdmin(TeamScopedAdmin):
+    list_display = ("user", "team", "role", "is_active", "created_at")
+    list_filter = ("role", "is_active")
+    list_select_related = ("user", "team")
+    search_fields = ("user__email", "user__full_name", "team__name")
+    ordering = ("team__name", "user__email")
+    readonly_fields = ("created_at",)
+    autocomplete_fields = ("user",)
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        if obj is None:
+            kwargs["form"] = MembershipAddForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        if obj is None:
+            return ("team", "email", "role")
+        return ("user", "team", "role", "is_active", "created_at")
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str] | tuple[str, ...]:
+        readonly = list(super().get_readonly_fields(request, obj))
+        return [*readonly, "user"] if obj is not None else readonly
+
+    def create_object(self, request: HttpRequest, form: Any) -> Membership:
+        data = form.cleaned_data
+        return add_member(team=data["team"], email=data["email"], role=data["role"])
+
+
+# --- API keys ------------------------------------------------------------------------------------
+class APIKeyStatusFilter(admin.SimpleListFilter):
+    title = "status"
+    parameter_name = "status"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("active", "Active"), ("expired", "Expired"), ("revoked", "Revoked")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        now = timezone.now()
+        if self.value() == "active":
+            return queryset.filter(revoked_at__isnull=True).filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+        if self.value() == "expired":
+            return queryset.filter(revoked_at__isnull=True, expires_at__lte=now)
+        if self.value() == "revoked":
+            return queryset.filter(revoked_at__isnull=False)
+        return queryset
+
+
+class APIKeyAddForm(TeamConsistentForm):
+    scopes = forms.MultipleChoiceField(
+        choices=Scope.choices, widget=forms.CheckboxSelectMultiple, help_text="A write scope includes its read scope."
+    )
+
+    class Meta:
+        model = APIKey
+        fields = ("team", "name", "scopes", "expires_at")
+
+    def clean_expires_at(self) -> dt.datetime | None:
+        expires_at: dt.datetime | None = self.cleaned_data.get("expires_at")
+        if expires_at is not None and expires_at <= timezone.now():
+            raise forms.ValidationError("The expiry must be in the future.")
+        return expires_at
+
+
+@admin.register(APIKey)
+class APIKeyAdmin(TeamScopedAdmin):
+    """Keys are created through `create_api_key` and revoked, never edited or deleted: the token
+    is shown once in a message after creation; only its hash is stored."""
+
+    list_display = ("name", "team", "display", "scope_list", "status_label", "created_by", "created_at",
+                    "last_used_at", "expires_at")  # fmt: skip
+    list_filter = (APIKeyStatusFilter,)
+    list_select_related = ("team", "created_by")
+    search_fields = ("name", "prefix", "last4")
+    ordering = ("-created_at",)
+    actions = ("revoke_keys",)
+    service_error_fields = {"expiresAt": "expires_at"}
+
+    @admin.display(description="Key")
+    def display(self, key: APIKey) -> str:
+        return key.display
+
+    @admin.display(description="Scopes")
+    def scope_list(self, key: APIKey) -> str:
+        return " ".join(key.scopes)
+
+    @admin.display(description="Status")
+    def status_label(self, key: APIKey) -> str:
+        return key.status.capitalize()
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        if obj is None:
+            return ("team", "name", "scopes", "expires_at")
+        return ("name", "team", "display", "scope_list", "status_label", "created_by", "created_at", "expires_at",
+                "last_used_at", "revoked_at")  # fmt: skip
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str] | tuple[str, ...]:
+        if obj is None:
+            return ()
+        return ("team", "display", "scope_list", "status_label", "created_by", "created_at", "expires_at",
+                "last_used_at", "revoked_at")  # fmt: skip
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        if obj is None:
+            kwargs["form"] = APIKeyAddForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def create_object(self, request: HttpRequest, form: Any) -> APIKey:
+        data = form.cleaned_data
+        key, token = create_api_key(
+            team=data["team"],
+            name=data["name"],
+            scopes=data["scopes"],
+            created_by=request.user,  # type: ignore[arg-type]
+            expires_at=data["expires_at"],
+        )
+        # The one and only time the token is shown: a message on the next page, never a URL or log.
+        self.message_user(
+            request,
+            format_html(
+                'Copy the token of “{}” now — it will not be shown again: <code class="api-token">{}</code>',
+                key.name,
+                token,
+            ),
+            messages.WARNING,
+        )
+        return key
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Keys are revoked, not deleted: jobs and events keep pointing at the key that made them.
+        return False
+
+    @admin.action(description="Revoke selected keys", permissions=["change"])
+    def revoke_keys(self, request: HttpRequest, queryset: QuerySet[APIKey]) -> None:
+        revoked = 0
+        for key in queryset.filter(revoked_at__isnull=True):
+            revoke_api_key(key=key)
+            revoked += 1
+        self.message_user(request, f"Revoked {revoked} key{'s' if revoked != 1 else ''}.", messages.SUCCESS)
+
+
+__all__ = ["APIKeyAdmin", "MembershipAdmin", "Role", "TeamAdmin", "UserAdmin"]

@@ -1,0 +1,16 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from accounts import oauth_views
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("v1/", include("core.api.urls")),
+    # OAuth 2.1: /oauth/authorize, /oauth/token, /oauth/revoke, /oauth/introspect, /oauth/register and
+    # the RFC 8414 / RFC 9728 discovery documents under /.well-known/ (see docs/oauth.md).
+    path("", include((oauth_views.urlpatterns, "oauth2_provider"))),
+    path("settings/authorized-apps/", oauth_views.authorized_apps_view, name="oauth-authorized-apps"),
+    path("settings/developer/webhooks/", include("webhooks.urls")),
+    # Sign-in, password change, team switcher and Settings > Developer (see docs/settings-page.md).
+    path("", include("accounts.urls")),
+]

@@ -1,0 +1,366 @@
+"""The one team-scoped `ModelAdmin` every app's admin builds on.
+
+Non-superusers see, choose and open only rows of the teams where their role's group (see
+`accounts.roles`) grants them the model's permission; superusers see everything. Scoping happens in
+`get_queryset`, and foreign-key / many-to-many choices (and therefore autocomplete, which asks the
+related admin's `get_queryset`) are drawn from the related admin's scoped queryset, so no view needs
+its own `if obj.team != ...` check. Another team's object URL is a 404.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+
+from accounts.models import Team
+from accounts.roles import team_permissions
+from core.exceptions import DomainError
+
+if TYPE_CHECKING:
+    pass
+
+_SERVICE_ERROR_ATTR = "_admin_service_error"
+
+
+def is_staff(request: HttpRequest) -> bool:
+    return bool(request.user.is_active and request.user.is_staff)
+
+
+def permitted_team_ids(request: HttpRequest, model: type[models.Model], action: str) -> list[Any]:
+    """Teams in which the signed-in staff member may `action` (view/add/change/delete) `model`.
+
+    The rights come from the groups of the person's role in each team (see `accounts.roles`);
+    `change` implies `view`, as in Django's admin.
+    """
+    if not is_staff(request):
+        return []
+    opts = model._meta
+    perms = [f"{opts.app_label}.{action}_{opts.model_name}"]
+    if action == "view":
+        perms.append(f"{opts.app_label}.change_{opts.model_name}")
+    return team_permissions(request).teams_with(*perms)
+
+
+def _field_for_issue(path: str, form: forms.BaseForm, aliases: dict[str, str]) -> str | None:
+    """Map an API issue path (`jobTypeId`, `payload.0.x`) onto a form field name, if there is one."""
+    head = path.split(".", 1)[0]
+    if head in aliases:
+        return aliases[head]
+    snake = re.sub(r"(?<!^)(?=[A-Z])", "_", head).lower()
+    for candidate in (snake, snake.removesuffix("_id")):
+        if candidate in form.fields:
+            return candidate
+    return None
+
+
+class ScopedChoicesMixin:
+    """Foreign-key and many-to-many choices limited to what the signed-in user may see."""
+
+    admin_site: admin.AdminSite
+
+    model: type[models.Model]
+
+    def team_choices(self, request: HttpRequest) -> QuerySet[Team]:
+        """Teams a new or changed row may be put in: where the user may add or change this model."""
+        team_ids = {*permitted_team_ids(request, self.model, "add"), *permitted_team_ids(request, self.model, "change")}
+        return Team.objects.filter(pk__in=team_ids)
+
+    def scoped_related_queryset(self, request: HttpRequest, model: type[models.Model]) -> QuerySet[Any] | None:
+        """The rows of `model` the user may pick, or None when no narrowing applies."""
+        if request.user.is_superuser:
+            return None
+        if model is Team:
+            return self.team_choices(request)
+        related_admin = self.admin_site._registry.get(model)
+        if isinstance(related_admin, TeamScopedAdmin):
+            queryset = related_admin.get_queryset(request)
+            ordering = related_admin.get_ordering(request)
+            return queryset.order_by(*ordering) if ordering else queryset
+        if any(field.name == "team" for field in model._meta.get_fields()):
+            return model._default_manager.filter(team_id__in=permitted_team_ids(request, model, "view"))
+        return None
+
+    def formfield_for_foreignkey(
+        self, db_field: models.ForeignKey[Any, Any], request: HttpRequest, **kwargs: Any
+    ) -> forms.ModelChoiceField | None:
+        if "queryset" not in kwargs:
+            queryset = self.scoped_related_queryset(request, db_field.remote_field.model)
+            if queryset is not None:
+                kwargs["queryset"] = queryset
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)  # type: ignore[misc]
+
+    def formfield_for_manytomany(
+        self, db_field: models.ManyToManyField[Any, Any], request: HttpRequest, **kwargs: Any
+    ) -> forms.ModelMultipleChoiceField | None:
+        if "queryset" not in kwargs:
+            queryset = self.scoped_related_queryset(request, db_field.remote_field.model)
+            if queryset is not None:
+                kwargs["queryset"] = queryset
+        return super().formfield_for_manytomany(db_field, request, **kwargs)  # type: ignore[misc]
+
+
+class TeamConsistentForm(forms.ModelForm):
+    """Refuses linking a row to another team's rows (possible for people in several teams)."""
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        team = cleaned.get("team")
+        if team is None and getattr(self.instance, "team_id", None):
+            team = self.instance.team
+        if team is None:
+            return cleaned
+        for name, value in list(cleaned.items()):
+            if name == "team" or name not in self.fields:
+                continue
+            related = list(value) if isinstance(value, QuerySet) else [value]
+            if any(isinstance(row, models.Model) and getattr(row, "team_id", team.pk) != team.pk for row in related):
+                self.add_error(name, "This belongs to another team.")
+        return cleaned
+
+
+class TeamScopedAdmin(ScopedChoicesMixin, admin.ModelAdmin):
+    """A `ModelAdmin` whose rows, choices and filters are limited to the user's teams.
+
+    `team_lookup` is the ORM path from the model to its team (`"team"`, `"job__team"`, `"pk"` for
+    `Team` itself); set `team_lookup_is_multi` when the path crosses a to-many relation.
+    New rows can be made by a service (override `create_object`); a `DomainError` raised while
+    saving shows as form errors, not a 500.
+    """
+
+    form = TeamConsistentForm
+    team_lookup: str = "team"
+    team_lookup_is_multi: bool = False
+    # Maps API issue paths that do not match a form field (`engineerId`) onto one (`assigned_to`).
+    service_error_fields: dict[str, str] = {}
+
+    # --- rows ------------------------------------------------------------------------------------
+    def filter_to_teams(self, queryset: QuerySet[Any], team_ids: list[Any]) -> QuerySet[Any]:
+        condition = {f"{self.team_lookup}__in": team_ids}
+        if self.team_lookup_is_multi:
+            return queryset.filter(pk__in=self.model._default_manager.filter(**condition).values("pk"))
+        return queryset.filter(**condition)
+
+    def scope_rows(self, request: HttpRequest, queryset: QuerySet[Any], action: str) -> QuerySet[Any]:
+        """The rows of `queryset` the user may `action`. Override to add row-level rights."""
+        return self.filter_to_teams(queryset, permitted_team_ids(request, self.model, action))
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        return self.scope_rows(request, queryset, "view")
+
+    def get_object(self, request: HttpRequest, object_id: str, from_field: str | None = None) -> Any:
+        """Another team's object (or a missing one) is a 404, whatever view asked for it."""
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            raise Http404(f"No {self.opts.verbose_name} matches the given id.")
+        return obj
+
+    # --- permissions -----------------------------------------------------------------------------
+    def has_team_permission(self, request: HttpRequest, action: str, obj: Any = None) -> bool:
+        """Whether the user may `action` this model in some team (or `obj`, in its team)."""
+        if not is_staff(request):
+            return False
+        if request.user.is_superuser:
+            return True
+        if obj is None:
+            return bool(permitted_team_ids(request, self.model, action)) or self.has_row_permission(request, action)
+        base = self.model._default_manager.filter(pk=obj.pk)
+        return self.scope_rows(request, base, action).exists()
+
+    def has_row_permission(self, request: HttpRequest, action: str) -> bool:
+        """Whether row-level rights (see `scope_rows`) give the user some rows; none by default."""
+        return False
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return self.has_team_permission(request, "view")
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self.has_team_permission(request, "view", obj)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return self.has_team_permission(request, "add")
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self.has_team_permission(request, "change", obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self.has_team_permission(request, "delete", obj)
+
+    # --- forms -----------------------------------------------------------------------------------
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str] | tuple[str, ...]:
+        readonly = list(super().get_readonly_fields(request, obj))
+        # A row never moves between teams: its links would point into the old one.
+        if obj is not None and self.team_lookup == "team" and "team" not in readonly:
+            readonly.append("team")
+        return readonly
+
+    def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
+        initial = super().get_changeform_initial_data(request)
+        if self.team_lookup == "team" and "team" not in initial and not request.user.is_superuser:
+            team_ids = list(self.team_choices(request).values_list("pk", flat=True))
+            if len(team_ids) == 1:
+                initial["team"] = str(team_ids[0])
+        return initial
+
+    def create_object(self, request: HttpRequest, form: Any) -> Any:
+        """Override to create new rows through a service; returning None keeps the plain form save."""
+        return None
+
+    def save_form(self, request: HttpRequest, form: Any, change: bool) -> Any:
+        if not change:
+            created = self.create_object(request, form)
+            if created is not None:
+                # The service wrote the row and its relations; the admin must not save them again.
+                form.instance = created
+                form.save_m2m = lambda: None
+                form.created_by_service = True
+                return created
+        return super().save_form(request, form, change)
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        if not getattr(form, "created_by_service", False):
+            super().save_model(request, obj, form, change)
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        form_class = super().get_form(request, obj, change=change, **kwargs)
+        error: DomainError | None = getattr(request, _SERVICE_ERROR_ATTR, None)
+        if error is None:
+            return form_class
+        aliases = self.service_error_fields
+
+        def clean(form: forms.BaseForm) -> Any:
+            cleaned = form_class.clean(form)
+            for path, message in error.issues:
+                form.add_error(_field_for_issue(path, form, aliases), message)
+            return cleaned
+
+        return type(form_class.__name__, (form_class,), {"clean": clean})
+
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        """Run the view; if a service refuses the save, run it again with the refusal on the form."""
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except DomainError as exc:
+            # The first attempt's transaction has rolled back; the second renders the bound form.
+            if request.method != "POST" or hasattr(request, _SERVICE_ERROR_ATTR):
+                raise
+            setattr(request, _SERVICE_ERROR_ATTR, exc)
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+    # --- changelist ------------------------------------------------------------------------------
+    def get_list_filter(self, request: HttpRequest) -> Any:
+        """Team filter for superusers only; foreign-key filters list only rows the user can see."""
+        filters: list[Any] = []
+        for spec in super().get_list_filter(request):
+            if isinstance(spec, str) and not request.user.is_superuser and self._is_relation(spec):
+                filters.append((spec, admin.RelatedOnlyFieldListFilter))
+            else:
+                filters.append(spec)
+        if request.user.is_superuser and self.team_lookup == "team" and "team" not in filters:
+            filters.insert(0, "team")
+        return filters
+
+    def _is_relation(self, name: str) -> bool:
+        try:
+            field = self.model._meta.get_field(name)
+        except FieldDoesNotExist:  # a lookup path such as `job__status`
+            return False
+        return bool(field.is_relation)
+
+
+class TeamScopedInline(ScopedChoicesMixin, admin.TabularInline):
+    """A tabular inline whose choices are limited like its parent admin's.
+
+    Its rows hang off a parent that `TeamScopedAdmin` has already scoped; what the user may do
+    with them follows their role's permissions on the inline's model.
+    """
+
+    def _team_access(self, request: HttpRequest, action: str) -> bool:
+        if not is_staff(request):
+            return False
+        return bool(request.user.is_superuser or permitted_team_ids(request, self.model, action))
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._team_access(request, "view")
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._team_access(request, "add")
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._team_access(request, "change")
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._team_access(request, "delete")
+
+
+class ReadOnlyTeamScopedInline(TeamScopedInline):
+    """An inline that only shows rows (event timelines, logs)."""
+
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@dataclass(frozen=True)
+class DashboardTile:
+    """One figure on the admin index, linking to the changelist that lists it."""
+
+    group: str
+    label: str
+    count: int
+    url: str
+    tone: str = "neutral"  # neutral | good | warn | bad
+
+
+DashboardPanel = Callable[[HttpRequest], list[DashboardTile]]
+DASHBOARD_PANELS: list[DashboardPanel] = []
+
+
+def dashboard_panel(panel: DashboardPanel) -> DashboardPanel:
+    """Register a function adding tiles to the admin index (each app adds its own in its admin.py)."""
+    DASHBOARD_PANELS.append(panel)
+    return panel
+
+
+def dashboard_tiles(request: HttpRequest) -> list[DashboardTile]:
+    return [tile for panel in DASHBOARD_PANELS for tile in panel(request)]
+
+
+# The admin index shows the dashboard above the usual list of models.
+admin.site.index_template = "admin/dashboard_index.html"
+
+__all__ = [
+    "DashboardTile",
+    "ReadOnlyTeamScopedInline",
+    "TeamConsistentForm",
+    "TeamScopedAdmin",
+    "TeamScopedInline",
+    "dashboard_panel",
+    "permitted_team_ids",
+]

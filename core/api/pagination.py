@@ -1,0 +1,194 @@
+"""Keyset pagination: `limit`, an opaque signed `lastEvaluatedKey`, `sortBy` / `sortOrder`.
+
+The cursor is a row comparison `(sort_value, id) < (v, i)` — one index range scan on
+`(team, sort_field, id)` however deep the page — never an OFFSET and never a COUNT.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.core import signing
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import models
+from django.db.models import F, Value
+from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
+from django.db.models.functions import Coalesce
+from rest_framework.pagination import BasePagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from core.api.errors import bad_request
+from core.api.filters import PAGINATION_PARAMS
+
+DEFAULT_LIMIT = 25
+MAX_LIMIT = 100
+CURSOR_SALT = "shocking.keyset"
+
+
+@dataclass(frozen=True)
+class SortField:
+    """A sortable field. `nulls_as` puts rows without a value at a fixed place (a sentinel value)."""
+
+    field: str
+    nulls_as: Any = None
+
+    def expression(self) -> Any:
+        if self.nulls_as is None:
+            return F(self.field)
+        return Coalesce(F(self.field), Value(self.nulls_as))
+
+
+CREATED_AT = SortField("created_at")
+DEFAULT_SORT_FIELDS = {"createdAt": CREATED_AT}
+
+
+def _encode_value(value: Any) -> Any:
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    return value
+
+
+def _decode_value(model: type[models.Model], field_name: str, raw: Any) -> Any:
+    return model._meta.get_field(field_name).to_python(raw)  # type: ignore[union-attr]
+
+
+class KeysetPagination(BasePagination):
+    def __init__(self) -> None:
+        self.next_key: str | None = None
+
+    # Parameters ------------------------------------------------------------------------------
+    @staticmethod
+    def parse_limit(request: Request) -> int:
+        raw = request.query_params.get("limit")
+        if raw in (None, ""):
+            return DEFAULT_LIMIT
+        try:
+            limit = int(raw)
+        except (TypeError, ValueError):
+            raise bad_request("limit", f"limit must be an integer between 1 and {MAX_LIMIT}.") from None
+        if not 1 <= limit <= MAX_LIMIT:
+            raise bad_request("limit", f"limit must be between 1 and {MAX_LIMIT}.")
+        return limit
+
+    @staticmethod
+    def parse_sort(request: Request, view: Any) -> tuple[str, str]:
+        fields: dict[str, SortField] = getattr(view, "sort_fields", DEFAULT_SORT_FIELDS)
+        sort_by = request.query_params.get("sortBy") or getattr(view, "default_sort", "createdAt")
+        if sort_by not in fields:
+            raise bad_request("sortBy", f"sortBy must be one of: {', '.join(fields)}.")
+        order = request.query_params.get("sortOrder") or "desc"
+        if order not in ("asc", "desc"):
+            raise bad_request("sortOrder", "sortOrder must be 'asc' or 'desc'.")
+        return sort_by, order
+
+    # Paging ----------------------------------------------------------------------------------
+    def paginate_queryset(self, queryset: Any, request: Request, view: Any = None) -> list[Any]:
+        if getattr(view, "filterset_class", None) is None:  # with a filter set, it checks the parameters
+            unknown = sorted(set(request.query_params) - PAGINATION_PARAMS)
+            if unknown:
+                raise bad_request(unknown[0], "Unknown query parameter.")
+        limit = self.parse_limit(request)
+        sort_by, order = self.parse_sort(request, view)
+        sort = getattr(view, "sort_fields", DEFAULT_SORT_FIELDS)[sort_by]
+        queryset = queryset.alias(keyset_sort=sort.expression())
+        descending = order == "desc"
+        queryset = queryset.order_by(
+            F("keyset_sort").desc() if descending else F("keyset_sort").asc(),
+            F("pk").desc() if descending else F("pk").asc(),
+        )
+        raw_key = request.query_params.get("lastEvaluatedKey")
+        if raw_key:
+            value, last_id = self._decode_key(raw_key, sort_by, order, queryset.model, sort)
+            lookup = TupleLessThan if descending else TupleGreaterThan
+            queryset = queryset.filter(lookup(Tuple(F("keyset_sort"), F("pk")), (value, last_id)))
+        rows = list(queryset[: limit + 1])
+        page = rows[:limit]
+        self.next_key = None
+        if len(rows) > limit:
+            last = page[-1]
+            # Rows are model instances, or dicts from `.values()` (hot paths; they include `id`).
+            value = last[sort.field] if isinstance(last, dict) else getattr(last, sort.field)
+            last_id = last["id"] if isinstance(last, dict) else last.pk
+            if value is None:
+                value = sort.nulls_as
+            self.next_key = signing.dumps(
+                {"s": sort_by, "o": order, "v": _encode_value(value), "i": str(last_id)},
+                salt=CURSOR_SALT,
+                compress=True,
+            )
+        return page
+
+    @staticmethod
+    def _decode_key(raw: str, sort_by: str, order: str, model: Any, sort: SortField) -> tuple[Any, Any]:
+        invalid = bad_request(
+            "lastEvaluatedKey", "lastEvaluatedKey is not a token this API issued; pass it back exactly."
+        )
+        try:
+            key = signing.loads(raw, salt=CURSOR_SALT)
+            key_sort, key_order, raw_value, raw_id = key["s"], key["o"], key["v"], key["i"]
+        except (signing.BadSignature, KeyError, TypeError, ValueError):
+            raise invalid from None
+        if key_sort != sort_by or key_order != order:
+            raise bad_request(
+                "lastEvaluatedKey", "lastEvaluatedKey belongs to another sortBy/sortOrder; start from the first page."
+            )
+        try:
+            return _decode_value(model, sort.field, raw_value), _decode_value(model, model._meta.pk.name, raw_id)
+        except (DjangoValidationError, TypeError, ValueError):
+            raise invalid from None
+
+    def get_paginated_response(self, data: Sequence[Any]) -> Response:
+        return Response({"success": True, "data": data, "lastEvaluatedKey": self.next_key})
+
+    # Schema ----------------------------------------------------------------------------------
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "type": "object",
+            "required": ["success", "data", "lastEvaluatedKey"],
+            "properties": {
+                "success": {"type": "boolean", "const": True},
+                "data": schema,
+                "lastEvaluatedKey": {
+                    "type": ["string", "null"],
+                    "description": "Pass back as `lastEvaluatedKey` for the next page; null on the last page.",
+                },
+            },
+        }
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        fields = list(getattr(view, "sort_fields", DEFAULT_SORT_FIELDS))
+        return [
+            {
+                "name": "limit",
+                "in": "query",
+                "required": False,
+                "description": f"Items per page, 1–{MAX_LIMIT} (default {DEFAULT_LIMIT}).",
+                "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
+            },
+            {
+                "name": "lastEvaluatedKey",
+                "in": "query",
+                "required": False,
+                "description": "The exact token from the previous page's `lastEvaluatedKey`.",
+                "schema": {"type": "string"},
+            },
+            {
+                "name": "sortBy",
+                "in": "query",
+                "required": False,
+                "schema": {"type": "string", "enum": fields, "default": getattr(view, "default_sort", "createdAt")},
+            },
+            {
+                "name": "sortOrder",
+                "in": "query",
+                "required": False,
+                "schema": {"type": "string", "enum": ["asc", "desc"], "default": "desc"},
+            },
+        ]

@@ -1,0 +1,46 @@
+"""Scope permission, deny by default: every action must declare the scope it needs."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
+
+from accounts.scopes import grants
+
+logger = logging.getLogger("shocking.api")
+
+
+def required_scope(view: Any, method: str) -> str | None:
+    """The scope the view declares for this action (viewsets) or HTTP method (plain API views)."""
+    scopes: dict[str, str] = getattr(view, "required_scopes", None) or {}
+    action = getattr(view, "action", None)
+    if action and action in scopes:
+        return scopes[action]
+    return scopes.get(method.upper())
+
+
+def _handles(view: Any, method: str) -> bool:
+    action_map = getattr(view, "action_map", None)
+    if action_map is not None:
+        return method.lower() in action_map
+    return hasattr(view, method.lower())
+
+
+class ScopePermission(BasePermission):
+    def has_permission(self, request: Request, view: Any) -> bool:
+        principal: Any = request.user
+        if principal is None or not getattr(principal, "is_authenticated", False):
+            return False  # DRF answers 401 since an authenticator exists
+        if not _handles(view, request.method or ""):
+            return True  # no handler for this method: DRF answers 405 next
+        scope = required_scope(view, request.method or "")
+        if scope is None:
+            logger.error("%s declares no scope for %s; refusing by default.", type(view).__name__, request.method)
+            raise PermissionDenied("This operation declares no scope and is refused by default.")
+        if not grants(principal.scopes, scope):
+            raise PermissionDenied(f"This operation requires the '{scope}' scope.")
+        return True

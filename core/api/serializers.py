@@ -1,0 +1,149 @@
+"""Serializer building blocks shared by every app's API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from accounts.models import APIKey, User
+
+# DRF coerces `0` into `false`, `12` into `"12"`, `12.5` into a Decimal; the schema promises JSON
+# types, so a value of another type is a 400 on its field (money must arrive as an exact string).
+_STRING_FIELDS = (
+    serializers.CharField,
+    serializers.DecimalField,
+    serializers.UUIDField,
+    serializers.DateField,
+    serializers.DateTimeField,
+    serializers.ChoiceField,
+    serializers.RelatedField,
+)
+
+
+def json_type_of(field: serializers.Field[Any, Any, Any, Any]) -> tuple[type, ...] | None:
+    """The JSON type(s) a request field must arrive as; None when the field checks for itself."""
+    if isinstance(field, serializers.BooleanField):
+        return (bool,)
+    if isinstance(field, serializers.IntegerField):
+        return (int,)
+    if isinstance(field, serializers.FloatField):
+        return (int, float)
+    if isinstance(field, _STRING_FIELDS):
+        return (str,)
+    if isinstance(field, serializers.ListField | serializers.ListSerializer | serializers.ManyRelatedField):
+        return (list,)
+    if isinstance(field, serializers.Serializer):
+        return (dict,)
+    return None
+
+
+_TYPE_NAMES = {bool: "a boolean", int: "an integer", float: "a number", str: "a string", list: "an array",
+               dict: "an object"}  # fmt: skip
+
+
+def json_type_error(value: Any, expected: tuple[type, ...] | None) -> str | None:
+    if expected is None or value is None:  # null is for allow_null to decide
+        return None
+    if isinstance(value, expected) and not (isinstance(value, bool) and bool not in expected):
+        return None
+    return f"Must be {_TYPE_NAMES[expected[-1]]}."
+
+
+class InputSerializer(serializers.Serializer[Any]):
+    """A request body: unknown fields are refused (400 naming each), as Stripe does, and every value
+    must have the JSON type the schema documents."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, dict):
+            writable = {name: field for name, field in self.fields.items() if not field.read_only}
+            unknown = sorted(set(data) - set(writable))
+            if unknown:
+                raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
+            errors: dict[str, Any] = {}
+            for name, field in writable.items():
+                if name not in data:
+                    continue
+                value = data[name]
+                if message := json_type_error(value, json_type_of(field)):
+                    errors[name] = [message]
+                elif isinstance(field, serializers.ListField) and isinstance(value, list):
+                    child = json_type_of(field.child)
+                    items = {i: [m] for i, item in enumerate(value) if (m := json_type_error(item, child))}
+                    if items:
+                        errors[name] = items
+            if errors:
+                raise serializers.ValidationError(errors)
+        return super().to_internal_value(data)
+
+
+class QueryParamsSerializer(serializers.Serializer[Any]):
+    """Query parameters of a plain GET view: unknown or empty parameters are 400s on their name."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        errors = {}
+        for name in data:
+            if name not in self.fields:
+                errors[name] = ["Unknown query parameter."]
+            elif data.get(name) == "":
+                errors[name] = ["Must not be empty."]
+        if errors:
+            raise serializers.ValidationError(errors)
+        return super().to_internal_value(data)
+
+
+class TeamPrimaryKeyField(serializers.PrimaryKeyRelatedField[Any]):
+    """An id in a request body that must name a row of the caller's team (anything else is a 400)."""
+
+    default_error_messages = {
+        "does_not_exist": "No such object in your team.",
+        "incorrect_type": "Must be a UUID.",
+    }
+
+    def __init__(self, model: type[models.Model], **kwargs: Any) -> None:
+        self.model = model
+        kwargs.setdefault("pk_field", serializers.UUIDField())
+        super().__init__(**kwargs)
+
+    def get_queryset(self) -> models.QuerySet[Any]:
+        return self.model._default_manager.filter(team=self.context["team"])
+
+
+class ActorSerializer(serializers.Serializer[Any]):
+    """Who did something: `{type: user|apiKey|system, id, name}`."""
+
+    type = serializers.ChoiceField(choices=["user", "apiKey", "system"])
+    id = serializers.UUIDField(allow_null=True)
+    name = serializers.CharField()
+
+
+def actor_data(user: User | None, api_key: APIKey | None) -> dict[str, Any]:
+    if api_key is not None:
+        return {"type": "apiKey", "id": api_key.pk, "name": api_key.name}
+    if user is not None:
+        return {"type": "user", "id": user.pk, "name": user.full_name or user.email}
+    return {"type": "system", "id": None, "name": "system"}
+
+
+class UserSummarySerializer(serializers.Serializer[Any]):
+    id = serializers.UUIDField()
+    name = serializers.SerializerMethodField()
+    email = serializers.EmailField()
+
+    def get_name(self, user: User) -> str:
+        return user.full_name or user.email
+
+
+@extend_schema_field({"type": "object", "additionalProperties": True})
+class JSONObjectField(serializers.JSONField):
+    """A free-form JSON object (payloads, results, attributes); its keys are kept exactly as sent."""
+
+    default_error_messages = {"not_object": "Must be a JSON object."}
+
+    def to_internal_value(self, data: Any) -> Any:
+        value = super().to_internal_value(data)
+        if not isinstance(value, dict):
+            self.fail("not_object")
+        return value

@@ -1,0 +1,167 @@
+"""The base view every /v1 endpoint derives from: team scoping, scopes, envelope, limits, idempotency."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Any, ClassVar
+
+from django.db import DatabaseError, models, transaction
+from django_filters import FilterSet
+from rest_framework import status
+from rest_framework.exceptions import NotFound
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.serializers import BaseSerializer
+from rest_framework.views import APIView
+from rest_framework.viewsets import GenericViewSet
+
+from accounts.models import Actor, Team
+from core.api import idempotency
+from core.api.errors import plain_error_response, request_id_of
+from core.api.filters import PAGINATION_PARAMS
+from core.api.pagination import DEFAULT_SORT_FIELDS, SortField
+
+logger = logging.getLogger("shocking.api")
+
+UUID_PATTERN = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+
+
+def envelope(data: Any, status_code: int = status.HTTP_200_OK, message: str | None = None) -> Response:
+    body: dict[str, Any] = {"success": True, "data": data}
+    if message:
+        body["message"] = message
+    return Response(body, status=status_code)
+
+
+class BaseAPIView(APIView):
+    """Cross-cutting behaviour for every /v1 view (viewsets and plain API views alike).
+
+    Plain views declare `required_scopes` by HTTP method (`{"GET": "team.read"}`), viewsets by action.
+    """
+
+    required_scopes: ClassVar[dict[str, str]] = {}
+
+    @property
+    def team(self) -> Team:
+        return self.request.user.team  # type: ignore[union-attr]
+
+    @property
+    def actor(self) -> Actor:
+        return self.request.user.actor  # type: ignore[union-attr]
+
+    def dispatch(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+        """A POST with an `Idempotency-Key` runs in one transaction with its idempotency record.
+
+        The claim, the action and the stored answer commit together or not at all: a duplicate sent
+        meanwhile waits on the key's unique index and then replays the answer (or runs, if the first
+        attempt rolled back), and a request that dies midway leaves no stale claim behind.
+        """
+        if request.method != "POST" or idempotency.HEADER_META not in request.META:
+            return super().dispatch(request, *args, **kwargs)
+        try:
+            with transaction.atomic():
+                return super().dispatch(request, *args, **kwargs)
+        except DatabaseError:  # the transaction could not start or commit: nothing was saved
+            logger.warning("Database unavailable around an idempotent request", exc_info=True)
+            response = plain_error_response(
+                request, 503, [{"message": "A required service is unreachable. Retry shortly.", "path": ""}]
+            )
+            response["Retry-After"] = "5"
+            return response
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        self._idempotency = idempotency.begin(request) if request.method == "POST" else None
+
+    def handle_exception(self, exc: Exception) -> Response:
+        if isinstance(exc, idempotency.IdempotentReplay):
+            return exc.response(request_id_of(self.request))
+        return super().handle_exception(exc)
+
+    def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
+        response = super().finalize_response(request, response, *args, **kwargs)
+        rate = getattr(request, "rate_limit", None)
+        if rate is not None:
+            response["RateLimit-Limit"], response["RateLimit-Remaining"], response["RateLimit-Reset"] = map(str, rate)
+        record = getattr(self, "_idempotency", None)
+        if record is not None:
+            self._idempotency = None
+            idempotency.finish(record, response)
+        return response
+
+
+class TeamScopedViewSet(BaseAPIView, GenericViewSet):
+    """A viewset over one team-owned model. Querysets are narrowed to the caller's team here, once."""
+
+    lookup_field = "pk"
+    lookup_url_kwarg = "id"
+    lookup_value_regex = UUID_PATTERN
+    sort_fields: ClassVar[dict[str, SortField]] = DEFAULT_SORT_FIELDS
+    default_sort = "createdAt"
+    output_serializer_class: type[BaseSerializer[Any]] | None = None
+
+    def get_queryset(self) -> models.QuerySet[Any]:
+        if getattr(self, "swagger_fake_view", False):
+            return self.queryset.none()  # type: ignore[union-attr, arg-type]
+        return self.team_queryset(self.team)
+
+    def team_queryset(self, team: Team) -> models.QuerySet[Any]:
+        """The rows this team may see; subclasses add select_related/prefetch_related here."""
+        return self.queryset.filter(team=team)  # type: ignore[union-attr, arg-type]
+
+    def filter_queryset(self, queryset: models.QuerySet[Any]) -> models.QuerySet[Any]:
+        # Without filter parameters there is nothing to filter: skip building the filter set (a deep
+        # copy of every filter and a form per request — a measurable share of a hot list's time),
+        # unless the filter set filters by default (assets hide archived rows unless asked).
+        filterset_class = getattr(self, "filterset_class", None)
+        filters_by_default = (
+            filterset_class is not None and filterset_class.filter_queryset is not FilterSet.filter_queryset
+        )
+        if not filters_by_default and not set(self.request.query_params) - PAGINATION_PARAMS:
+            return queryset
+        return super().filter_queryset(queryset)
+
+    def get_object(self) -> Any:
+        try:
+            uuid.UUID(str(self.kwargs[self.lookup_url_kwarg]))
+        except ValueError:
+            raise NotFound() from None
+        return super().get_object()
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        context = dict(super().get_serializer_context())
+        user = getattr(self.request, "user", None)
+        if getattr(user, "is_authenticated", False):
+            context["team"] = self.team
+        return context
+
+    def get_output_serializer(self, *args: Any, **kwargs: Any) -> BaseSerializer[Any]:
+        serializer_class = self.output_serializer_class or self.get_serializer_class()
+        kwargs.setdefault("context", self.get_serializer_context())
+        return serializer_class(*args, **kwargs)
+
+    def validated(self, serializer_class: type[BaseSerializer[Any]], **kwargs: Any) -> dict[str, Any]:
+        """Validate the request body with `serializer_class` (400 on failure) and return the data."""
+        serializer = serializer_class(data=self.request.data, context=self.get_serializer_context(), **kwargs)
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
+    def respond(self, instance: Any, status_code: int = status.HTTP_200_OK) -> Response:
+        return envelope(self.get_output_serializer(instance).data, status_code)
+
+
+class ListMixin:
+    """`GET /things`: filtered, keyset-paginated, serialized with a constant number of queries."""
+
+    def list(self: Any, request: Request, *args: Any, **kwargs: Any) -> Response:
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset)
+        return self.get_paginated_response(self.get_output_serializer(page, many=True).data)
+
+
+class RetrieveMixin:
+    """`GET /things/{id}`: another team's id is simply not found."""
+
+    def retrieve(self: Any, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return self.respond(self.get_object())

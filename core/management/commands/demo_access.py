@@ -1,0 +1,39 @@
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from accounts.models import Team, User
+from accounts.scopes import ALL_SCOPES
+from accounts.services import add_member, create_api_key
+
+DEMO_ADMIN = "admin@demo.example.com"
+DEMO_PASSWORD = "demo-password-1"  # noqa: S105 - printed for the local demo only
+
+
+class Command(BaseCommand):
+    help = "Create (or reset) the demo superuser and a fresh full-scope demo API key; prints the token last."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--team", default="demo")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        team = Team.objects.filter(slug=options["team"]).first()
+        if team is None:
+            raise CommandError(f"No team '{options['team']}'; run seed_demo first.")
+        admin = User.objects.filter(email=DEMO_ADMIN).first()
+        if admin is None:
+            admin = User.objects.create_superuser(DEMO_ADMIN, DEMO_PASSWORD, full_name="Demo Admin")
+        else:
+            admin.set_password(DEMO_PASSWORD)
+            admin.is_staff = admin.is_superuser = True
+            admin.save()
+        add_member(team=team, email=DEMO_ADMIN, role="owner")
+        key, token = create_api_key(team=team, name="Demo key", scopes=ALL_SCOPES, created_by=admin)
+        self.stdout.write("")
+        self.stdout.write("  Shocking Energy demo is ready: http://127.0.0.1:8000")
+        self.stdout.write(f"  Admin      http://127.0.0.1:8000/admin/  {DEMO_ADMIN} / {DEMO_PASSWORD}")
+        self.stdout.write("  API docs   http://127.0.0.1:8000/v1/docs")
+        self.stdout.write(f"  API key    {key.display} (all scopes), for example:")
+        self.stdout.write(f'  curl -H "Authorization: Bearer {token}" http://127.0.0.1:8000/v1/jobs')
+        self.stdout.write("")
+        self.stdout.write(token)

@@ -1,0 +1,64 @@
+"""Base classes shared by every team-owned model."""
+
+from __future__ import annotations
+
+import uuid
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from django.db import models
+from django.utils import timezone
+
+if TYPE_CHECKING:
+    from accounts.models import Team
+
+_M = TypeVar("_M", bound=models.Model)
+
+
+class TeamQuerySet(models.QuerySet[_M]):
+    """A queryset that knows how to narrow itself to one team's rows."""
+
+    def for_team(self, team: Team) -> TeamQuerySet[_M]:
+        return self.filter(team=team)
+
+
+class TeamOwnedModel(models.Model):
+    """A row that belongs to exactly one team; ids are UUIDs; created/updated stamped."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    team = models.ForeignKey("accounts.Team", on_delete=models.CASCADE, related_name="+")
+    # Plain defaults rather than auto_now(_add), so that imports and bulk seeding can keep real dates.
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    objects: Any = TeamQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self._state.adding:
+            self.updated_at = self.created_at
+        else:
+            self.updated_at = timezone.now()
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "updated_at"}
+        super().save(*args, **kwargs)
+
+
+class IdempotencyRecord(models.Model):
+    """One `Idempotency-Key` claimed by one credential, and the answer to replay (once known)."""
+
+    credential_id = models.CharField(max_length=64)
+    key = models.CharField(max_length=255)
+    request_hash = models.CharField(max_length=64)
+    path = models.CharField(max_length=500)
+    status_code = models.PositiveSmallIntegerField(null=True)
+    response_body = models.JSONField(null=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=("credential_id", "key"), name="idempotency_unique_key")]
+        indexes = [models.Index(fields=("created_at",), name="idempotency_created_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.key} ({self.status_code or 'in progress'})"

@@ -1,0 +1,277 @@
+from __future__ import annotations
+
+import uuid
+from typing import Any, ClassVar
+
+from django.db.models import Prefetch, QuerySet
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import status
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from accounts.models import Team
+from core.api.errors import bad_request
+from core.api.pagination import CREATED_AT, SortField
+from core.api.views import ListMixin, RetrieveMixin, TeamScopedViewSet, envelope
+from invoicing import selectors, services
+from invoicing.api.filters import ContractFilter, InvoiceFilter, RateFilter
+from invoicing.api.serializers import (
+    ContractCreateSerializer,
+    ContractSerializer,
+    InvoiceActionSerializer,
+    InvoiceDefaultsSerializer,
+    InvoiceDetailSerializer,
+    InvoiceDraftSerializer,
+    InvoiceSerializer,
+    InvoiceTemplateSerializer,
+    InvoiceTemplateUpsertSerializer,
+    InvoiceVoidSerializer,
+    InvoicingProfileSerializer,
+    InvoicingProfileUpsertSerializer,
+    RateCreateSerializer,
+    RateSerializer,
+)
+from invoicing.documents import PDF_CONTENT_TYPE, invoice_filename, render_invoice_pdf
+from invoicing.models import (
+    UNDATED_SORT_DATE,
+    Contract,
+    ContractRate,
+    Invoice,
+    InvoiceLine,
+    InvoiceTemplate,
+    InvoicingProfile,
+    Rate,
+)
+from jobs.api.flow_views import FirstRendererNegotiation
+from projects.models import Client
+
+TAGS = ["invoices"]
+BODY_ID_ACTIONS = {"draft", "finalize", "approve", "void"}
+ACTOR_RELATIONS = (
+    "created_by_user", "created_by_key", "finalized_by_user", "finalized_by_key",
+    "approved_by_user", "approved_by_key", "voided_by_user", "voided_by_key",
+)  # fmt: skip
+
+
+def _write(summary: str, body: Any, output: Any, code: int = 200, description: str = "") -> Any:
+    return extend_schema(summary=summary, description=description, tags=TAGS, request=body, responses={code: output})
+
+
+class InvoicingProfileViewSet(TeamScopedViewSet):
+    queryset = InvoicingProfile.objects.all()
+    serializer_class = InvoicingProfileSerializer
+    pagination_class = None
+    required_scopes: ClassVar[dict[str, str]] = {"profile": "invoices.read", "upsert": "invoices.write"}
+
+    @extend_schema(
+        summary="Get the invoicing profile",
+        description="The team's profile; a team that never saved one gets the defaults it would start from.",
+        tags=TAGS,
+        responses=InvoicingProfileSerializer,
+    )
+    def profile(self, request: Request) -> Response:
+        return self.respond(selectors.profile_for(self.team))
+
+    @_write(
+        "Create or update the invoicing profile (only the fields given change)",
+        InvoicingProfileUpsertSerializer,
+        InvoicingProfileSerializer,
+    )
+    def upsert(self, request: Request) -> Response:
+        changes = self.validated(InvoicingProfileUpsertSerializer)
+        return self.respond(services.upsert_profile(team=self.team, actor=self.actor, **changes))
+
+
+class InvoiceTemplateViewSet(TeamScopedViewSet):
+    queryset = InvoiceTemplate.objects.all()
+    serializer_class = InvoiceTemplateSerializer
+    pagination_class = None
+    required_scopes: ClassVar[dict[str, str]] = {"template": "invoices.read", "upsert": "invoices.write"}
+
+    @extend_schema(
+        summary="Get the invoice template",
+        description="The layout fields used when an invoice is rendered; defaults until first saved.",
+        tags=TAGS,
+        responses=InvoiceTemplateSerializer,
+    )
+    def template(self, request: Request) -> Response:
+        return self.respond(selectors.template_for(self.team))
+
+    @_write(
+        "Create or update the invoice template (only the fields given change)",
+        InvoiceTemplateUpsertSerializer,
+        InvoiceTemplateSerializer,
+    )
+    def upsert(self, request: Request) -> Response:
+        changes = self.validated(InvoiceTemplateUpsertSerializer)
+        return self.respond(services.upsert_template(team=self.team, actor=self.actor, **changes))
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List the team's rates", tags=TAGS),
+    create=_write("Create a rate", RateCreateSerializer, RateSerializer, 201),
+)
+class RateViewSet(ListMixin, TeamScopedViewSet):
+    queryset = Rate.objects.all()
+    serializer_class = RateSerializer
+    filterset_class = RateFilter
+    required_scopes: ClassVar[dict[str, str]] = {"list": "invoices.read", "create": "invoices.write"}
+
+    def team_queryset(self, team: Team) -> QuerySet[Rate]:
+        return Rate.objects.filter(team=team).select_related("job_type")
+
+    def create(self, request: Request) -> Response:
+        rate = services.create_rate(team=self.team, actor=self.actor, **self.validated(RateCreateSerializer))
+        return self.respond(self.get_queryset().get(pk=rate.pk), status.HTTP_201_CREATED)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List client contracts with their rates", tags=TAGS),
+    create=_write(
+        "Create a client contract with its per-job-type rates", ContractCreateSerializer, ContractSerializer, 201
+    ),
+)
+class ContractViewSet(ListMixin, TeamScopedViewSet):
+    queryset = Contract.objects.all()
+    serializer_class = ContractSerializer
+    filterset_class = ContractFilter
+    required_scopes: ClassVar[dict[str, str]] = {"list": "invoices.read", "create": "invoices.write"}
+
+    def team_queryset(self, team: Team) -> QuerySet[Contract]:
+        rates = ContractRate.objects.select_related("job_type")
+        return Contract.objects.filter(team=team).prefetch_related(Prefetch("rates", queryset=rates))
+
+    def create(self, request: Request) -> Response:
+        contract = services.create_contract(
+            team=self.team, actor=self.actor, **self.validated(ContractCreateSerializer)
+        )
+        return self.respond(self.get_queryset().get(pk=contract.pk), status.HTTP_201_CREATED)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List invoices", tags=TAGS),
+    retrieve=extend_schema(summary="Get an invoice with its lines", tags=TAGS, responses=InvoiceDetailSerializer),
+    defaults=extend_schema(
+        summary="What a new draft would get",
+        tags=TAGS,
+        parameters=[
+            OpenApiParameter(
+                "clientId", OpenApiTypes.UUID, required=False, description="Take the client's contract into account."
+            )
+        ],
+        responses=InvoiceDefaultsSerializer,
+    ),
+    draft=extend_schema(
+        summary="Create or update a draft invoice",
+        tags=TAGS,
+        request=InvoiceDraftSerializer,
+        responses={201: InvoiceDetailSerializer, 200: InvoiceDetailSerializer},
+    ),
+    finalize=_write("Finalize a draft: give it the next number", InvoiceActionSerializer, InvoiceDetailSerializer),
+    approve=_write("Approve a finalized invoice", InvoiceActionSerializer, InvoiceDetailSerializer),
+    void=_write("Void a finalized invoice", InvoiceVoidSerializer, InvoiceDetailSerializer),
+    pdf=extend_schema(
+        summary="Download an invoice as PDF",
+        description="The invoice rendered with the team's invoice template and invoicing profile (the seller "
+        "as frozen at finalize). A draft has no number and carries a DRAFT watermark; a void one, VOID.",
+        tags=TAGS,
+        responses={(200, PDF_CONTENT_TYPE): OpenApiResponse(OpenApiTypes.BINARY, description="The PDF.")},
+    ),
+)
+class InvoiceViewSet(ListMixin, RetrieveMixin, TeamScopedViewSet):
+    queryset = Invoice.objects.all()
+    serializer_class = InvoiceSerializer
+    filterset_class = InvoiceFilter
+    sort_fields: ClassVar[dict[str, SortField]] = {
+        "createdAt": CREATED_AT,
+        "issueDate": SortField("issue_date", nulls_as=UNDATED_SORT_DATE),
+        "total": SortField("total"),
+    }
+    required_scopes: ClassVar[dict[str, str]] = {
+        "list": "invoices.read",
+        "retrieve": "invoices.read",
+        "defaults": "invoices.read",
+        "draft": "invoices.write",
+        "finalize": "invoices.write",
+        "approve": "invoices.write",
+        "void": "invoices.write",
+        "pdf": "invoices.read",
+    }
+
+    @property
+    def extra_error_statuses(self) -> tuple[int, ...]:
+        """Actions naming an invoice in the body answer 404 for an unknown id, as a path id would."""
+        if self.action == "defaults":
+            return (400,)  # a malformed or unknown clientId
+        return (404,) if self.action in BODY_ID_ACTIONS else ()
+
+    def team_queryset(self, team: Team) -> QuerySet[Invoice]:
+        queryset = Invoice.objects.filter(team=team).select_related("client", *ACTOR_RELATIONS)
+        if self.action != "list":
+            queryset = queryset.prefetch_related(Prefetch("lines", queryset=InvoiceLine.objects.order_by("position")))
+        if self.action == "pdf":
+            queryset = queryset.select_related("team", "contract")
+        return queryset
+
+    def get_serializer_class(self) -> Any:
+        return InvoiceSerializer if self.action == "list" else InvoiceDetailSerializer
+
+    def _fresh(self, invoice: Invoice, status_code: int = status.HTTP_200_OK) -> Response:
+        return self.respond(self.get_queryset().get(pk=invoice.pk), status_code)
+
+    def _invoice(self, invoice_id: uuid.UUID) -> Invoice:
+        """An invoice named in the body: another team's id is a 404, as in a path."""
+        self.kwargs[self.lookup_url_kwarg] = str(invoice_id)
+        invoice: Invoice = self.get_object()
+        return invoice
+
+    @action(detail=False, methods=["get"])
+    def defaults(self, request: Request) -> Response:
+        client = None
+        raw = request.query_params.get("clientId")
+        if raw is not None:
+            try:
+                client = Client.objects.filter(team=self.team, pk=uuid.UUID(raw)).first()
+            except ValueError:
+                raise bad_request("clientId", "Must be a UUID.") from None
+            if client is None:
+                raise bad_request("clientId", "No such client in your team.")
+        return envelope(InvoiceDefaultsSerializer(selectors.draft_defaults(self.team, client)).data)
+
+    @action(detail=False, methods=["post"])
+    def draft(self, request: Request) -> Response:
+        data = self.validated(InvoiceDraftSerializer)
+        invoice_id = data.pop("invoice_id", None)
+        existing = self._invoice(invoice_id) if invoice_id is not None else None
+        invoice, created = services.save_draft(team=self.team, actor=self.actor, invoice=existing, **data)
+        return self._fresh(invoice, status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+    @action(detail=False, methods=["post"])
+    def finalize(self, request: Request) -> Response:
+        invoice = self._invoice(self.validated(InvoiceActionSerializer)["invoice_id"])
+        return self._fresh(services.finalize_invoice(team=self.team, actor=self.actor, invoice=invoice))
+
+    @action(detail=False, methods=["post"])
+    def approve(self, request: Request) -> Response:
+        invoice = self._invoice(self.validated(InvoiceActionSerializer)["invoice_id"])
+        return self._fresh(services.approve_invoice(team=self.team, actor=self.actor, invoice=invoice))
+
+    @action(detail=False, methods=["post"])
+    def void(self, request: Request) -> Response:
+        data = self.validated(InvoiceVoidSerializer)
+        invoice = self._invoice(data["invoice_id"])
+        return self._fresh(
+            services.void_invoice(team=self.team, actor=self.actor, invoice=invoice, reason=data["reason"])
+        )
+
+    # The PDF answers on success; errors (401/403/404) stay JSON whatever `Accept` asks for.
+    @action(detail=True, methods=["get"], url_path="pdf", content_negotiation_class=FirstRendererNegotiation)
+    def pdf(self, request: Request, id: str) -> HttpResponse:
+        invoice: Invoice = self.get_object()
+        response = HttpResponse(render_invoice_pdf(invoice), content_type=PDF_CONTENT_TYPE)
+        response["Content-Disposition"] = f'inline; filename="{invoice_filename(invoice)}"'
+        response["Cache-Control"] = "private, no-store"
+        return response

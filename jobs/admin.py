@@ -1,0 +1,311 @@
+"""Admin for job types and jobs: team-scoped, writes through `jobs.services`, events as a timeline."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import Count, Q, QuerySet
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import Actor
+from accounts.roles import team_permissions
+from core.admin import (
+    DashboardTile,
+    ReadOnlyTeamScopedInline,
+    TeamConsistentForm,
+    TeamScopedAdmin,
+    dashboard_panel,
+    is_staff,
+    permitted_team_ids,
+)
+from core.exceptions import DomainError, InvalidInputError
+from jobs.flow_admin import FlowTemplateInline  # also registers the flows admin (templates, groups, flows)
+from jobs.models import Job, JobEvent, JobStatus, JobType, ResultType
+from jobs.services import (
+    assign_job,
+    cancel_job,
+    check_payload_schema,
+    complete_job,
+    create_job,
+    create_job_type,
+    engineer_in_team,
+    start_job,
+)
+
+
+def actor_of(request: HttpRequest) -> Actor:
+    return Actor(user=request.user)  # type: ignore[arg-type]
+
+
+class JobTypeForm(TeamConsistentForm):
+    def clean_payload_schema(self) -> Any:
+        schema = self.cleaned_data.get("payload_schema")
+        if schema is not None:
+            try:
+                check_payload_schema(schema)
+            except DomainError as exc:
+                raise forms.ValidationError(str(exc)) from None
+        return schema
+
+
+@admin.register(JobType)
+class JobTypeAdmin(TeamScopedAdmin):
+    form = JobTypeForm
+    list_display = ("name", "key", "team", "active", "created_at")
+    list_filter = ("active",)
+    list_select_related = ("team",)
+    search_fields = ("name", "key", "description")
+    ordering = ("name",)
+    fields = ("team", "key", "name", "description", "payload_schema", "active", "created_at", "updated_at")
+    readonly_fields = ("created_at", "updated_at")
+    inlines = (FlowTemplateInline,)
+
+    def get_inline_instances(self, request: HttpRequest, obj: Any = None) -> list[Any]:
+        # Flow templates are added once the type exists (the add page stays one simple form).
+        return super().get_inline_instances(request, obj) if obj is not None else []
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str] | tuple[str, ...]:
+        readonly = list(super().get_readonly_fields(request, obj))
+        # Integrations refer to a type by its key: fixed once created.
+        return [*readonly, "key"] if obj is not None else readonly
+
+    def create_object(self, request: HttpRequest, form: Any) -> JobType:
+        data = form.cleaned_data
+        return create_job_type(
+            team=data["team"],
+            actor=actor_of(request),
+            key=data["key"],
+            name=data["name"],
+            description=data["description"],
+            payload_schema=data["payload_schema"],
+            active=data["active"],
+        )
+
+
+class JobEventInline(ReadOnlyTeamScopedInline):
+    """The job's timeline: every transition, who made it and when."""
+
+    model = JobEvent
+    verbose_name = "event"
+    verbose_name_plural = "timeline"
+    fields = ("at", "from_status", "to_status", "actor", "note")
+    readonly_fields = fields
+    ordering = ("at", "id")
+
+    @admin.display(description="By")
+    def actor(self, event: JobEvent) -> str:
+        return Actor(user=event.actor_user, api_key=event.actor_key).label
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[JobEvent]:
+        return super().get_queryset(request).select_related("actor_user", "actor_key")
+
+
+OPEN_STATUSES = (JobStatus.PENDING, JobStatus.ASSIGNED, JobStatus.IN_PROGRESS)
+
+
+class DueFilter(admin.SimpleListFilter):
+    """Jobs scheduled today, and open jobs whose scheduled day has passed."""
+
+    title = "due"
+    parameter_name = "due"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("today", "Today"), ("overdue", "Overdue")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        today = timezone.localdate()
+        if self.value() == "today":
+            return queryset.filter(scheduled_date=today)
+        if self.value() == "overdue":
+            return queryset.filter(scheduled_date__lt=today, status__in=OPEN_STATUSES)
+        return queryset
+
+
+@admin.register(Job)
+class JobAdmin(TeamScopedAdmin):
+    """Jobs are created through `create_job` and assigned through `assign_job`; their status moves
+    only by transitions (the API, or the cancel action here), each one recorded on the timeline."""
+
+    list_display = ("short_id", "job_type", "status", "result_type", "scheduled_date", "assigned_to", "site",
+                    "team", "created_at")  # fmt: skip
+    list_filter = (DueFilter, "status", "result_type", "job_type", "assigned_to", "scheduled_date")
+    list_select_related = ("job_type", "assigned_to", "site", "team")
+    search_fields = ("notes", "job_type__name", "job_type__key", "assigned_to__email", "assigned_to__full_name",
+                     "site__name", "client__name")  # fmt: skip
+    ordering = ("-created_at", "-id")
+    inlines = (JobEventInline,)
+    actions = ("start_jobs", "complete_jobs", "cancel_jobs")
+    show_full_result_count = False  # no COUNT(*) over the whole table on every changelist page
+    service_error_fields = {"jobTypeId": "job_type", "engineerId": "assigned_to", "siteId": "site",
+                            "clientId": "client", "assetId": "asset", "projectId": "project"}  # fmt: skip
+
+    add_fields = ("team", "job_type", "scheduled_date", "assigned_to", "client", "site", "asset", "project",
+                  "payload", "notes")  # fmt: skip
+    change_fields = ("team", "job_type", "status", "result_type", "scheduled_date", "assigned_to", "client", "site",
+                     "asset", "project", "payload", "result", "notes", "cancel_reason", "created_by", "created_at",
+                     "assigned_at", "started_at", "completed_at", "cancelled_at", "updated_at")  # fmt: skip
+    # Fields a person may change directly; everything else moves through a service.
+    change_editable = ("scheduled_date", "assigned_to", "notes")
+
+    @admin.display(description="Job", ordering="created_at")
+    def short_id(self, job: Job) -> str:
+        return str(job.pk)[:8]
+
+    @admin.display(description="Created by")
+    def created_by(self, job: Job) -> str:
+        return Actor(user=job.created_by_user, api_key=job.created_by_key).label
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return self.change_fields if obj is not None else self.add_fields
+
+    def get_inline_instances(self, request: HttpRequest, obj: Any = None) -> list[Any]:
+        # A job being added has no timeline yet.
+        return super().get_inline_instances(request, obj) if obj is not None else []
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str] | tuple[str, ...]:
+        if obj is None:
+            return ()
+        # Someone with rights on their assigned jobs only (an engineer) may keep notes, nothing more.
+        editable = self.change_editable if self.manages(request, obj.team_id) else ("notes",)
+        return [name for name in self.change_fields if name not in editable]
+
+    # --- row-level rights: people holding `*_assigned_job` see and update their own jobs only ----
+    def manages(self, request: HttpRequest, team_id: Any) -> bool:
+        return team_permissions(request).has(team_id, "jobs.change_job")
+
+    def _assigned_team_ids(self, request: HttpRequest, action: str) -> list[Any]:
+        perms = ["jobs.change_assigned_job"] + (["jobs.view_assigned_job"] if action == "view" else [])
+        return team_permissions(request).teams_with(*perms) if action in ("view", "change") else []
+
+    def scope_rows(self, request: HttpRequest, queryset: QuerySet[Any], action: str) -> QuerySet[Any]:
+        team_ids = permitted_team_ids(request, Job, action)
+        assigned_team_ids = self._assigned_team_ids(request, action)
+        if not assigned_team_ids:
+            return queryset.filter(team_id__in=team_ids)
+        return queryset.filter(
+            Q(team_id__in=team_ids) | Q(team_id__in=assigned_team_ids, assigned_to_id=request.user.pk)
+        )
+
+    def has_row_permission(self, request: HttpRequest, action: str) -> bool:
+        return is_staff(request) and bool(self._assigned_team_ids(request, action))
+
+    def has_manage_permission(self, request: HttpRequest) -> bool:
+        """Cancelling is for people who manage the team's jobs, not only their own."""
+        return bool(request.user.is_superuser or permitted_team_ids(request, Job, "change"))
+
+    def get_autocomplete_fields(self, request: HttpRequest) -> list[str] | tuple[str, ...]:
+        """Autocomplete where the related admin can search (job types, people, clients, sites...)."""
+        names = []
+        for name in ("job_type", "assigned_to", "client", "site", "asset", "project"):
+            related_admin = self.admin_site._registry.get(Job._meta.get_field(name).related_model)  # type: ignore[arg-type]
+            if related_admin is not None and related_admin.search_fields:
+                names.append(name)
+        return names
+
+    def create_object(self, request: HttpRequest, form: Any) -> Job:
+        data = form.cleaned_data
+        job = create_job(
+            team=data["team"],
+            actor=actor_of(request),
+            job_type=data["job_type"],
+            payload=data["payload"],
+            scheduled_date=data["scheduled_date"],
+            notes=data["notes"],
+            client=data["client"],
+            site=data["site"],
+            asset=data["asset"],
+            project=data["project"],
+        )
+        if data["assigned_to"] is not None:
+            job = assign_job(
+                job=job, actor=actor_of(request), engineer=engineer_in_team(job.team, data["assigned_to"].pk)
+            )
+        return job
+
+    def save_model(self, request: HttpRequest, obj: Job, form: Any, change: bool) -> None:
+        if not change:
+            return super().save_model(request, obj, form, change)
+        fields = [name for name in ("scheduled_date", "notes") if name in form.changed_data]
+        if fields:
+            obj.save(update_fields=fields)
+        if "assigned_to" not in form.changed_data:
+            return None
+        # Assignment is a transition (status and timeline), not a plain field edit.
+        engineer = form.cleaned_data["assigned_to"]
+        if engineer is None:
+            raise InvalidInputError("A job cannot be unassigned: assign someone else or cancel it.", "engineerId")
+        assign_job(job=obj, actor=actor_of(request), engineer=engineer_in_team(obj.team, engineer.pk))
+        obj.refresh_from_db()
+        return None
+
+    @admin.action(description="Start selected jobs", permissions=["change"])
+    def start_jobs(self, request: HttpRequest, queryset: QuerySet[Job]) -> None:
+        self._transition_each(request, queryset, "Started", lambda job: start_job(job=job, actor=actor_of(request)))
+
+    @admin.action(description="Complete selected jobs (success)", permissions=["change"])
+    def complete_jobs(self, request: HttpRequest, queryset: QuerySet[Job]) -> None:
+        self._transition_each(
+            request,
+            queryset,
+            "Completed",
+            lambda job: complete_job(job=job, actor=actor_of(request), result_type=ResultType.SUCCESS),
+        )
+
+    @admin.action(description="Cancel selected jobs", permissions=["manage"])
+    def cancel_jobs(self, request: HttpRequest, queryset: QuerySet[Job]) -> None:
+        queryset = queryset.filter(team_id__in=permitted_team_ids(request, Job, "change"))
+        reason = "Cancelled in the admin"
+        self._transition_each(
+            request, queryset, "Cancelled", lambda job: cancel_job(job=job, actor=actor_of(request), reason=reason)
+        )
+
+    def _transition_each(
+        self, request: HttpRequest, queryset: QuerySet[Job], done: str, transition: Callable[[Job], Job]
+    ) -> None:
+        moved, refused = 0, []
+        for job in queryset:
+            try:
+                transition(job)
+                moved += 1
+            except DomainError as exc:
+                refused.append(f"{str(job.pk)[:8]}: {exc}")
+        if moved:
+            self.message_user(request, f"{done} {moved} job{'s' if moved != 1 else ''}.", messages.SUCCESS)
+        if refused:
+            self.message_user(request, f"Not {done.lower()} — " + "; ".join(refused), messages.WARNING)
+
+
+STATUS_TONES = {JobStatus.PENDING: "neutral", JobStatus.ASSIGNED: "neutral", JobStatus.IN_PROGRESS: "warn",
+                JobStatus.COMPLETED: "good", JobStatus.CANCELLED: "bad"}  # fmt: skip
+
+
+@dashboard_panel
+def jobs_dashboard(request: HttpRequest) -> list[DashboardTile]:
+    """Today's jobs by status and the overdue ones, counted over the jobs this person may see."""
+    job_admin = admin.site._registry.get(Job)
+    if not isinstance(job_admin, JobAdmin) or not job_admin.has_view_permission(request):
+        return []
+    today = timezone.localdate()
+    visible = job_admin.get_queryset(request).order_by()
+    counts = dict(visible.filter(scheduled_date=today).values_list("status").annotate(n=Count("id")))
+    overdue = visible.filter(scheduled_date__lt=today, status__in=OPEN_STATUSES).count()
+    changelist = reverse("admin:jobs_job_changelist")
+    tiles = [
+        DashboardTile(
+            "Jobs today",
+            JobStatus(status).label,
+            counts.get(status, 0),
+            f"{changelist}?due=today&status__exact={status}",
+            STATUS_TONES[status],
+        )
+        for status in JobStatus
+    ]
+    tiles.append(
+        DashboardTile("Jobs today", "Overdue", overdue, f"{changelist}?due=overdue", "bad" if overdue else "good")
+    )
+    return tiles

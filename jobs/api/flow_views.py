@@ -1,0 +1,256 @@
+"""The flows API: templates under job types, groups, flows, regenerate/resend, the document, metrics."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from functools import cached_property
+from typing import Any, ClassVar
+
+from django.db.models import Prefetch, QuerySet
+from django.http import HttpResponse
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import status
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
+from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.parsers import BaseParser
+from rest_framework.permissions import BasePermission
+from rest_framework.renderers import BaseRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from accounts.models import Team
+from core.api.errors import bad_request
+from core.api.permissions import ScopePermission
+from core.api.views import UUID_PATTERN, BaseAPIView, ListMixin, RetrieveMixin, TeamScopedViewSet, envelope
+from jobs.api.flow_filters import FlowGroupFilter
+from jobs.api.flow_serializers import (
+    FlowGroupSerializer,
+    FlowMetricsQuerySerializer,
+    FlowMetricsSerializer,
+    FlowSerializer,
+    FlowTemplateCreateSerializer,
+    FlowTemplateSerializer,
+    FlowTemplateUpdateSerializer,
+    RegenerateSerializer,
+    ResendSerializer,
+    flow_for_token,
+)
+from jobs.flows import selectors, services
+from jobs.flows.documents import attachment_name
+from jobs.models import Flow, FlowAttempt, FlowGroup, FlowTemplate, JobType
+
+TAGS = ["flows"]
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List a job type's flow templates", tags=TAGS),
+    retrieve=extend_schema(summary="Get a flow template", tags=TAGS),
+    create=extend_schema(
+        summary="Add a flow template to a job type",
+        tags=TAGS,
+        request=FlowTemplateCreateSerializer,
+        responses={201: FlowTemplateSerializer},
+    ),
+    update_template=extend_schema(
+        summary="Change a flow template",
+        tags=TAGS,
+        request=FlowTemplateUpdateSerializer,
+        responses={200: FlowTemplateSerializer},
+    ),
+)
+class FlowTemplateViewSet(ListMixin, RetrieveMixin, TeamScopedViewSet):
+    """The documents a job type sends when one of its jobs completes."""
+
+    queryset = FlowTemplate.objects.all()
+    serializer_class = FlowTemplateSerializer
+    lookup_url_kwarg = "templateId"
+    required_scopes: ClassVar[dict[str, str]] = {
+        "list": "flows.read",
+        "retrieve": "flows.read",
+        "create": "flows.write",
+        "update_template": "flows.write",
+    }
+
+    @cached_property
+    def job_type(self) -> JobType:
+        job_type = JobType.objects.filter(team=self.team, pk=self.kwargs["id"]).first()
+        if job_type is None:
+            raise NotFound()
+        return job_type
+
+    def team_queryset(self, team: Team) -> QuerySet[FlowTemplate]:
+        return FlowTemplate.objects.filter(team=team, job_type=self.job_type)
+
+    def create(self, request: Request, id: str) -> Response:
+        data = self.validated(FlowTemplateCreateSerializer)
+        template = services.create_flow_template(team=self.team, actor=self.actor, job_type=self.job_type, **data)
+        return self.respond(template, status.HTTP_201_CREATED)
+
+    @action(detail=True, methods=["post"], url_path="update", url_name="update")
+    def update_template(self, request: Request, id: str, templateId: str) -> Response:  # noqa: N803
+        template = self.get_object()
+        data = self.validated(FlowTemplateUpdateSerializer)
+        return self.respond(services.update_flow_template(template=template, actor=self.actor, **data))
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List flow groups (the documents each completed job produced)", tags=TAGS),
+    retrieve=extend_schema(summary="Get a flow group", tags=TAGS),
+)
+class FlowGroupViewSet(ListMixin, RetrieveMixin, TeamScopedViewSet):
+    queryset = FlowGroup.objects.all()
+    serializer_class = FlowGroupSerializer
+    filterset_class = FlowGroupFilter
+    required_scopes: ClassVar[dict[str, str]] = {"list": "flows.read", "retrieve": "flows.read"}
+
+    def team_queryset(self, team: Team) -> QuerySet[FlowGroup]:
+        return selectors.flow_groups_for(team)
+
+
+def _accepted_schema(summary: str, body: Any) -> Any:
+    return extend_schema(summary=summary, tags=TAGS, request=body, responses={202: FlowSerializer})
+
+
+@extend_schema_view(
+    retrieve=extend_schema(summary="Get a flow with its delivery log and a signed document link", tags=TAGS),
+    regenerate=_accepted_schema("Re-render a flow's document from current data (queued)", RegenerateSerializer),
+    resend=_accepted_schema("Email a flow's document again (queued)", ResendSerializer),
+)
+class FlowViewSet(RetrieveMixin, TeamScopedViewSet):
+    queryset = Flow.objects.all()
+    serializer_class = FlowSerializer
+    required_scopes: ClassVar[dict[str, str]] = {
+        "retrieve": "flows.read",
+        "regenerate": "flows.write",
+        "resend": "flows.write",
+    }
+
+    def team_queryset(self, team: Team) -> QuerySet[Flow]:
+        return (
+            Flow.objects.filter(team=team)
+            .select_related("group")
+            .prefetch_related(Prefetch("log", queryset=FlowAttempt.objects.order_by("started_at", "id")))
+        )
+
+    def _accepted(self, flow: Flow, message: str) -> Response:
+        fresh = self.get_queryset().get(pk=flow.pk)
+        return envelope(self.get_output_serializer(fresh).data, status.HTTP_202_ACCEPTED, message)
+
+    @action(detail=True, methods=["post"])
+    def regenerate(self, request: Request, id: str) -> Response:
+        """Refused with 409 for a job that is not COMPLETED, or while the flow still has work queued."""
+        flow = self.get_object()
+        data = self.validated(RegenerateSerializer)
+        flow = services.regenerate_flow(flow=flow, actor=self.actor, **data)
+        return self._accepted(flow, "Queued: the document will be rendered again from the job's current data.")
+
+    @action(detail=True, methods=["post"])
+    def resend(self, request: Request, id: str) -> Response:
+        """Refused with 409 for a job that is not COMPLETED, or while the flow still has work queued."""
+        flow = self.get_object()
+        self.validated(ResendSerializer)
+        flow = services.resend_flow(flow=flow, actor=self.actor)
+        return self._accepted(flow, "Queued: the document will be emailed again.")
+
+
+class FirstRendererNegotiation(BaseContentNegotiation):
+    """The document answers PDF on success; anything else (errors) is JSON whatever `Accept` says."""
+
+    def select_renderer(
+        self, request: Request, renderers: Iterable[BaseRenderer], format_suffix: str | None = None
+    ) -> tuple[BaseRenderer, str]:
+        first = next(iter(renderers))
+        return first, first.media_type
+
+    def select_parser(self, request: Request, parsers: Iterable[BaseParser]) -> BaseParser | None:
+        return next(iter(parsers), None)
+
+
+class SignedLinkOrScope(BasePermission):
+    """A valid signed link for this flow's current document is enough; otherwise a token with the scope."""
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        token = request.query_params.get("token")
+        if token:
+            granted = flow_for_token(token)
+            if granted is not None and granted[0] == str(view.kwargs.get("id")):
+                view.granted_document = granted[1]
+                return True
+        return ScopePermission().has_permission(request, view)
+
+
+class FlowDocumentView(BaseAPIView):
+    """`GET /flows/{id}/document`: the PDF, by signed link (no token needed) or with `flows.read`."""
+
+    required_scopes: ClassVar[dict[str, str]] = {"GET": "flows.read"}
+    permission_classes = [SignedLinkOrScope]
+    content_negotiation_class = FirstRendererNegotiation
+    granted_document: str | None = None
+
+    @extend_schema(
+        summary="Download a flow's PDF",
+        description="Open the signed `document.url` of `GET /flows/{id}` (valid a few minutes, no token needed), "
+        "or call with a token that has `flows.read`.",
+        tags=TAGS,
+        parameters=[
+            OpenApiParameter("token", str, description="The signature from `document.url`.", required=False),
+        ],
+        responses={(200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description="The PDF.")},
+    )
+    def get(self, request: Request, id: str) -> HttpResponse:
+        flows = Flow.objects.all()
+        if self.granted_document is None:
+            flows = flows.filter(team=self.team)
+        flow = flows.filter(pk=id).first()
+        if flow is None or not flow.document:
+            raise NotFound()
+        if self.granted_document is not None and flow.document.name != self.granted_document:
+            raise NotFound("This link is for a document that has since been regenerated; get a new link.")
+        with flow.document.open("rb") as handle:  # one-page documents: small enough to answer in one piece
+            response = HttpResponse(handle.read(), content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="{attachment_name(flow)}"'
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+
+class FlowMetricsView(BaseAPIView):
+    """`GET /metrics/flows`."""
+
+    required_scopes: ClassVar[dict[str, str]] = {"GET": "metrics.read"}
+    extra_error_statuses = (400,)
+
+    @extend_schema(
+        summary="Flow metrics: counts by status and kind, send success rate, time to delivery, a time series",
+        tags=["metrics"],
+        parameters=[FlowMetricsQuerySerializer],
+        responses={200: FlowMetricsSerializer},
+    )
+    def get(self, request: Request) -> Response:
+        query = FlowMetricsQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        params = query.validated_data
+        date_to = _from_ms(params.get("dateTo"), "dateTo") or timezone.now()
+        date_from = _from_ms(params.get("dateFrom"), "dateFrom") or date_to - dt.timedelta(days=30)
+        if date_from > date_to:
+            raise bad_request("dateFrom", "dateFrom must not be after dateTo.")
+        interval = params["interval"]
+        if len(selectors.period_starts(date_from, date_to, interval)) > selectors.MAX_BUCKETS:
+            raise bad_request("interval", f"Too many {interval}s in this range (at most {selectors.MAX_BUCKETS}).")
+        metrics = selectors.flow_metrics(team=self.team, date_from=date_from, date_to=date_to, interval=interval)
+        return envelope(FlowMetricsSerializer(metrics).data)
+
+
+def _from_ms(value: int | None, path: str) -> dt.datetime | None:
+    if value is None:
+        return None
+    try:
+        return dt.datetime.fromtimestamp(value / 1000, tz=dt.UTC)
+    except (OverflowError, OSError, ValueError):
+        raise bad_request(path, "Must be a Unix timestamp in milliseconds.") from None
+
+
+DOCUMENT_PATH = rf"^flows/(?P<id>{UUID_PATTERN})/document$"

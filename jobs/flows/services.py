@@ -1,0 +1,171 @@
+"""Writes for flows: templates, starting a job's documents on completion, regenerate and resend."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.models import Actor, Team
+from core.exceptions import InvalidInputError, StateConflictError
+from jobs.flows.documents import check_template
+from jobs.flows.tasks import enqueue_flow
+from jobs.flows.worker import refresh_group_status
+from jobs.models import (
+    Flow,
+    FlowGroup,
+    FlowKind,
+    FlowStatus,
+    FlowTemplate,
+    Job,
+    JobStatus,
+    JobType,
+    RecipientRule,
+)
+
+
+def _check_template_fields(recipient_rule: str, fixed_recipients: list[str], subject: str, body: str) -> None:
+    check_template(subject, "subject")
+    check_template(body, "body")
+    if recipient_rule == RecipientRule.FIXED and not fixed_recipients:
+        raise InvalidInputError("The FIXED rule needs at least one address.", "fixedRecipients")
+
+
+def create_flow_template(
+    *,
+    team: Team,
+    actor: Actor,
+    job_type: JobType,
+    name: str,
+    kind: FlowKind,
+    subject: str,
+    body: str,
+    recipient_rule: RecipientRule = RecipientRule.CLIENT,
+    fixed_recipients: list[str] | None = None,
+    result_types: list[str] | None = None,
+    active: bool = True,
+) -> FlowTemplate:
+    """Add a document to a job type; its name is unique within the type (a duplicate is a 409)."""
+    fixed_recipients = list(dict.fromkeys(fixed_recipients or []))
+    _check_template_fields(recipient_rule, fixed_recipients, subject, body)
+    try:
+        with transaction.atomic():
+            return FlowTemplate.objects.create(
+                team=team,
+                job_type=job_type,
+                name=name,
+                kind=kind,
+                subject=subject,
+                body=body,
+                recipient_rule=recipient_rule,
+                fixed_recipients=fixed_recipients,
+                result_types=list(dict.fromkeys(result_types or [])),
+                active=active,
+            )
+    except IntegrityError:
+        raise StateConflictError(f"This job type already has a flow template named '{name}'.", "name") from None
+
+
+def update_flow_template(*, template: FlowTemplate, actor: Actor, **changes: Any) -> FlowTemplate:
+    """Change a template's fields; flows already rendered keep their document until regenerated."""
+    with transaction.atomic():
+        locked = FlowTemplate.objects.select_for_update().get(pk=template.pk)
+        for field, value in changes.items():
+            setattr(locked, field, value)
+        _check_template_fields(locked.recipient_rule, locked.fixed_recipients, locked.subject, locked.body)
+        try:
+            with transaction.atomic():
+                locked.save()
+        except IntegrityError:
+            raise StateConflictError(
+                f"This job type already has a flow template named '{locked.name}'.", "name"
+            ) from None
+    return locked
+
+
+def start_flow_group(*, job: Job) -> FlowGroup | None:
+    """Create the documents of a job that has just completed and queue them, in the caller's transaction.
+
+    One flow per active template of the job's type whose `result_types` is empty or includes the job's
+    result. No template, no group. The queued tasks exist only if the completion commits.
+    """
+    templates = [
+        template
+        for template in FlowTemplate.objects.filter(job_type_id=job.job_type_id, active=True).order_by("kind", "name")
+        if not template.result_types or job.result_type in template.result_types
+    ]
+    if not templates:
+        return None
+    now = timezone.now()
+    with transaction.atomic():
+        group = FlowGroup.objects.create(team_id=job.team_id, job=job, job_completed_at=job.completed_at or now)
+        flows = Flow.objects.bulk_create(
+            [
+                Flow(
+                    team_id=job.team_id,
+                    group=group,
+                    template=template,
+                    kind=template.kind,
+                    name=template.name,
+                    next_attempt_at=now,
+                    created_at=now,
+                    updated_at=now,
+                )
+                for template in templates
+            ]
+        )
+        for flow in flows:
+            enqueue_flow(flow)
+    return group
+
+
+def _lock_for_rework(flow: Flow, verb: str) -> Flow:
+    locked = Flow.objects.select_for_update().select_related("group__job").get(pk=flow.pk)
+    job_status = locked.group.job.status
+    if job_status != JobStatus.COMPLETED:
+        raise StateConflictError(f"Cannot {verb} a document of a job that is {job_status}.", "status")
+    if locked.status != FlowStatus.FAILED and (locked.render_pending or locked.send_pending):
+        raise StateConflictError(
+            f"This document is {locked.status} with work still queued; try again when it settles.", "status"
+        )
+    return locked
+
+
+def _requeue(flow: Flow) -> Flow:
+    flow.status = FlowStatus.QUEUED
+    flow.attempts = 0
+    flow.last_error = ""
+    flow.next_attempt_at = timezone.now()
+    flow.lease_owner, flow.lease_expires_at = "", None
+    flow.save()
+    refresh_group_status(flow.group_id)
+    enqueue_flow(flow)
+    return flow
+
+
+def regenerate_flow(*, flow: Flow, actor: Actor, send: bool = False) -> Flow:
+    """Re-render a document from the job's current data (queued); with `send`, email the new one too.
+
+    Refused (409) for a job that is not COMPLETED and while the flow still has work queued.
+    """
+    with transaction.atomic():
+        locked = _lock_for_rework(flow, "regenerate")
+        locked.render_pending = True
+        locked.send_pending = send
+        if send:
+            locked.send_request += 1
+        return _requeue(locked)
+
+
+def resend_flow(*, flow: Flow, actor: Actor) -> Flow:
+    """Email the existing document again as a new send request (queued); renders first if it has none.
+
+    Refused (409) for a job that is not COMPLETED and while the flow still has work queued.
+    """
+    with transaction.atomic():
+        locked = _lock_for_rework(flow, "resend")
+        locked.render_pending = not locked.document
+        locked.send_pending = True
+        locked.send_request += 1
+        return _requeue(locked)

@@ -1,0 +1,312 @@
+"""The background pipeline of a flow: claim it, render its PDF, email it, retry, recover.
+
+Every step commits its state on the `Flow` row before the next one starts, so a worker that dies
+at any point leaves a state another worker resumes from once the lease expires:
+
+- claimed (lease taken, `attempts` + 1) → RENDERING → the PDF is stored → RENDERED (committed)
+- the delivery is claimed: a SEND log entry keyed by (flow, send request) is committed → SENDING
+- the email leaves → the entry and the flow are marked SENT.
+
+Delivery is at most once per send request: the unique key refuses a second in-flight or delivered
+entry for the same request. A worker that died *during* the SMTP exchange leaves an entry whose
+outcome cannot be known; recovery marks it UNKNOWN and the flow FAILED rather than risk a second
+email, and a resend (a new request) delivers again. The Message-ID is the same for every try of
+a request, so a receiving server can de-duplicate too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import socket
+import uuid
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from jobs.flows.documents import DocumentError, build_email, message_id, render_document
+from jobs.flows.tasks import enqueue_flow
+from jobs.models import (
+    AttemptOutcome,
+    Flow,
+    FlowAttempt,
+    FlowGroup,
+    FlowGroupStatus,
+    FlowStage,
+    FlowStatus,
+    flow_document_path,
+)
+from webhooks.models import EventType
+from webhooks.services import record_event
+
+logger = logging.getLogger("shocking.flows")
+
+WORKER_ID = f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+# A queued flow whose task has not run this long after it was due is re-queued by the sweep.
+SWEEP_GRACE = dt.timedelta(seconds=120)
+
+
+def retry_delay(attempts: int) -> dt.timedelta:
+    """Exponential backoff after the `attempts`-th failure: base, 2×base, 4×base… capped."""
+    seconds = settings.FLOWS_RETRY_BASE_SECONDS * 2 ** max(attempts - 1, 0)
+    return dt.timedelta(seconds=min(seconds, settings.FLOWS_RETRY_MAX_SECONDS))
+
+
+def refresh_group_status(group_id: uuid.UUID) -> None:
+    """Recompute a group's status from its flows (call inside the transaction that changed one)."""
+    group = FlowGroup.objects.select_for_update().get(pk=group_id)
+    rows = list(Flow.objects.filter(group_id=group_id).values_list("status", "render_pending", "send_pending"))
+    if any(status != FlowStatus.FAILED and (render or send) for status, render, send in rows):
+        status = FlowGroupStatus.IN_PROGRESS
+    elif any(status == FlowStatus.FAILED for status, _, _ in rows):
+        status = FlowGroupStatus.FAILED
+    else:
+        status = FlowGroupStatus.COMPLETED
+    if group.status != status:
+        group.status = status
+        group.save(update_fields=["status"])
+
+
+def _error_text(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"[:2000]
+
+
+def _fail_for_good(flow: Flow, error: str) -> None:
+    flow.status = FlowStatus.FAILED
+    flow.last_error = error
+    flow.render_pending = flow.send_pending = False
+    flow.next_attempt_at = None
+    flow.lease_owner, flow.lease_expires_at = "", None
+
+
+def _recover_abandoned(flow: Flow, now: dt.datetime) -> None:
+    """The worker holding `flow` died: close its open log entries; an unfinished email fails the flow."""
+    open_entries = list(FlowAttempt.objects.filter(flow=flow, outcome=AttemptOutcome.IN_PROGRESS))
+    for entry in open_entries:
+        entry.finished_at = now
+        if entry.stage == FlowStage.SEND:
+            entry.outcome = AttemptOutcome.UNKNOWN
+            entry.error = "The worker stopped while sending; the email may or may not have been delivered."
+        else:
+            entry.outcome = AttemptOutcome.FAILED
+            entry.error = "The worker stopped while rendering."
+        entry.save(update_fields=["outcome", "error", "finished_at"])
+    flow.lease_owner, flow.lease_expires_at = "", None
+    if any(entry.stage == FlowStage.SEND for entry in open_entries):
+        _fail_for_good(
+            flow,
+            "Delivery outcome unknown: the worker stopped while sending. Not retried, so that the customer "
+            "never gets the document twice; resend it to deliver again.",
+        )
+    logger.warning("Recovered flow %s from a stopped worker (now %s).", flow.pk, flow.status)
+
+
+def claim_flow(flow_id: uuid.UUID, worker_id: str = WORKER_ID) -> Flow | None:
+    """Take the lease on a flow with work due, counting one attempt; None when there is nothing to do."""
+    with transaction.atomic():
+        flow = Flow.objects.select_for_update().filter(pk=flow_id).first()
+        if flow is None or flow.status == FlowStatus.FAILED or not (flow.render_pending or flow.send_pending):
+            return None
+        now = timezone.now()
+        if flow.lease_owner:
+            if flow.lease_expires_at is not None and flow.lease_expires_at > now:
+                return None  # another worker is on it
+            _recover_abandoned(flow, now)
+            if flow.status == FlowStatus.FAILED:
+                flow.save()
+                refresh_group_status(flow.group_id)
+                record_event(EventType.FLOW_FAILED, flow)
+                return None
+        elif flow.next_attempt_at is not None and flow.next_attempt_at > now:
+            return None  # a retry is scheduled for later
+        if flow.attempts >= settings.FLOWS_MAX_ATTEMPTS:
+            _fail_for_good(flow, flow.last_error or "Gave up after the maximum number of attempts.")
+            flow.save()
+            refresh_group_status(flow.group_id)
+            record_event(EventType.FLOW_FAILED, flow)
+            return None
+        flow.attempts += 1
+        flow.lease_owner = worker_id
+        flow.lease_expires_at = now + dt.timedelta(seconds=settings.FLOWS_LEASE_SECONDS)
+        flow.next_attempt_at = None
+        flow.status = FlowStatus.RENDERING if flow.render_pending else FlowStatus.SENDING
+        flow.save()
+    return flow
+
+
+def _record_failure(flow_id: uuid.UUID, entry: FlowAttempt, exc: BaseException, *, permanent: bool) -> None:
+    """Log a failed attempt; schedule a retry with backoff, or give up (permanent error or last attempt)."""
+    error = _error_text(exc)
+    logger.warning("Flow %s attempt %s (%s) failed: %s", flow_id, entry.number, entry.stage, error)
+    with transaction.atomic():
+        flow = Flow.objects.select_for_update().get(pk=flow_id)
+        now = timezone.now()
+        entry.outcome, entry.error, entry.finished_at = AttemptOutcome.FAILED, error, now
+        entry.save(update_fields=["outcome", "error", "finished_at"])
+        if permanent or flow.attempts >= settings.FLOWS_MAX_ATTEMPTS:
+            _fail_for_good(flow, error)
+        else:
+            flow.last_error = error
+            flow.status = FlowStatus.QUEUED
+            flow.lease_owner, flow.lease_expires_at = "", None
+            flow.next_attempt_at = now + retry_delay(flow.attempts)
+            enqueue_flow(flow, run_after=flow.next_attempt_at)
+        flow.save()
+        refresh_group_status(flow.group_id)
+        if flow.status == FlowStatus.FAILED:
+            record_event(EventType.FLOW_FAILED, flow)
+
+
+def _open_entry(flow: Flow, stage: FlowStage, **fields: object) -> FlowAttempt:
+    return FlowAttempt.objects.create(flow=flow, number=flow.attempts, stage=stage, started_at=timezone.now(), **fields)
+
+
+def render_flow(flow: Flow, worker_id: str = WORKER_ID) -> bool:
+    """Render the PDF from current data and store it; True when the flow is RENDERED."""
+    entry = _open_entry(flow, FlowStage.RENDER)
+    fresh = Flow.objects.select_related(
+        "template",
+        "group__job__job_type",
+        "group__job__team",
+        "group__job__client",
+        "group__job__site",
+        "group__job__asset",
+        "group__job__assigned_to",
+    ).get(pk=flow.pk)
+    try:
+        document = render_document(fresh)
+    except DocumentError as exc:
+        _record_failure(flow.pk, entry, exc, permanent=True)
+        return False
+    except Exception as exc:
+        _record_failure(flow.pk, entry, exc, permanent=False)
+        return False
+    stamp = timezone.now().strftime("%Y%m%dT%H%M%S%f")
+    name = default_storage.save(
+        flow_document_path(fresh, f"{fresh.kind.lower()}-{stamp}.pdf"), ContentFile(document.pdf)
+    )
+    with transaction.atomic():
+        locked = Flow.objects.select_for_update().get(pk=flow.pk)
+        if locked.lease_owner != worker_id:  # our lease expired and another worker took over
+            transaction.on_commit(lambda: default_storage.delete(name))
+            return False
+        previous = locked.document.name
+        locked.document.name = name
+        locked.document_size = len(document.pdf)
+        locked.subject = document.subject
+        locked.recipients = document.recipients
+        locked.rendered_at = timezone.now()
+        locked.render_pending = False
+        locked.status = FlowStatus.RENDERED
+        locked.last_error = ""
+        locked.save()
+        entry.outcome, entry.finished_at, entry.recipients = (
+            AttemptOutcome.SUCCEEDED,
+            timezone.now(),
+            document.recipients,
+        )
+        entry.save(update_fields=["outcome", "finished_at", "recipients"])
+        refresh_group_status(locked.group_id)
+        if previous and previous != name:
+            transaction.on_commit(lambda: default_storage.delete(previous))
+    flow.refresh_from_db()
+    return True
+
+
+def send_flow(flow: Flow, worker_id: str = WORKER_ID) -> bool:
+    """Email the stored PDF once for the current send request; True when the flow is SENT."""
+    with transaction.atomic():
+        locked = Flow.objects.select_for_update().get(pk=flow.pk)
+        if locked.lease_owner != worker_id or not locked.send_pending:
+            return False
+        try:
+            with transaction.atomic():
+                entry = _open_entry(
+                    locked,
+                    FlowStage.SEND,
+                    send_request=locked.send_request,
+                    recipients=locked.recipients,
+                    message_id=message_id(locked, locked.send_request),
+                )
+        except IntegrityError:
+            # This request is already delivered or being delivered: never a second email.
+            logger.warning("Flow %s send request %s already claimed; not sending.", locked.pk, locked.send_request)
+            return False
+        locked.status = FlowStatus.SENDING
+        locked.save(update_fields=["status"])
+    try:
+        sendable = Flow.objects.select_related("group__job__job_type", "group__job__team", "group__job__site").get(
+            pk=flow.pk
+        )
+        with sendable.document.open("rb") as handle:
+            pdf = handle.read()
+        build_email(sendable, pdf, entry.send_request or 0).send()
+    except Exception as exc:
+        _record_failure(flow.pk, entry, exc, permanent=False)
+        return False
+    with transaction.atomic():
+        locked = Flow.objects.select_for_update().get(pk=flow.pk)
+        now = timezone.now()
+        entry.outcome, entry.error, entry.finished_at = AttemptOutcome.SUCCEEDED, "", now
+        entry.save(update_fields=["outcome", "error", "finished_at"])
+        if locked.send_request == entry.send_request:
+            locked.send_pending = False
+        locked.status = FlowStatus.SENT
+        locked.sent_at = now
+        locked.last_error = ""
+        locked.lease_owner, locked.lease_expires_at = "", None
+        locked.save()
+        refresh_group_status(locked.group_id)
+        record_event(EventType.FLOW_SENT, locked)
+    flow.refresh_from_db()
+    return True
+
+
+def _release(flow: Flow, worker_id: str) -> None:
+    with transaction.atomic():
+        locked = Flow.objects.select_for_update().get(pk=flow.pk)
+        if locked.lease_owner == worker_id:
+            locked.lease_owner, locked.lease_expires_at = "", None
+            locked.save(update_fields=["lease_owner", "lease_expires_at"])
+
+
+def process_flow(flow_id: uuid.UUID, worker_id: str = WORKER_ID) -> str:
+    """Do the work due on one flow (render, then send); returns its status afterwards, for the task log."""
+    flow = claim_flow(flow_id, worker_id)
+    if flow is None:
+        return "nothing to do"
+    if flow.render_pending and not render_flow(flow, worker_id):
+        return Flow.objects.values_list("status", flat=True).get(pk=flow_id)
+    if flow.send_pending:
+        send_flow(flow, worker_id)
+    else:
+        _release(flow, worker_id)
+    return Flow.objects.values_list("status", flat=True).get(pk=flow_id)
+
+
+def requeue_stalled_flows(now: dt.datetime | None = None) -> int:
+    """Re-queue flows whose worker died (lease expired) or whose task went missing; returns how many.
+
+    Queueing a flow twice is harmless: `claim_flow` takes it once and the other task finds nothing due.
+    """
+    now = now or timezone.now()
+    stalled = (
+        Flow.objects.filter(Q(render_pending=True) | Q(send_pending=True))
+        .exclude(status=FlowStatus.FAILED)
+        .filter(
+            Q(lease_owner__gt="", lease_expires_at__lt=now) | Q(lease_owner="", next_attempt_at__lte=now - SWEEP_GRACE)
+        )
+    )
+    count = 0
+    for flow in stalled.only("pk")[:500]:
+        with transaction.atomic():
+            enqueue_flow(flow)
+        count += 1
+    if count:
+        logger.info("Re-queued %s stalled flow(s).", count)
+    return count

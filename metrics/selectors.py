@@ -1,0 +1,284 @@
+"""Reads for `/v1/metrics/jobs`: counts, rates, durations and a time series, all computed in SQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import uuid
+import zoneinfo
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import connection, models
+from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, QuerySet
+from django.db.models.functions import Trunc
+from django.utils import timezone
+
+from accounts.models import Team
+from core.exceptions import InvalidInputError
+from jobs.models import Job, JobStatus, JobType, ResultType
+
+DEFAULT_RANGE = dt.timedelta(days=30)
+MAX_RANGE = dt.timedelta(days=731)  # two years, a leap day included
+OPEN_STATUSES = (JobStatus.PENDING, JobStatus.ASSIGNED, JobStatus.IN_PROGRESS)
+PERCENTILES = {"median": 0.5, "p90": 0.9}
+
+
+class Interval(models.TextChoices):
+    DAY = "day"
+    WEEK = "week"
+    MONTH = "month"
+
+
+class PercentileCont(models.Aggregate):
+    """PostgreSQL's `percentile_cont(fraction) WITHIN GROUP (ORDER BY expression)` (interpolated)."""
+
+    function = "PERCENTILE_CONT"
+    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
+
+    def __init__(self, expression: Any, fraction: float, **extra: Any) -> None:
+        super().__init__(expression, fraction=repr(float(fraction)), **extra)
+
+
+def _duration(end: str, start: str) -> ExpressionWrapper:
+    return ExpressionWrapper(F(end) - F(start), output_field=DurationField())
+
+
+# (name, end, start, rows the duration is defined for)
+DURATIONS = (
+    ("created_to_completed", "completed_at", "created_at", Q(status=JobStatus.COMPLETED, completed_at__isnull=False)),
+    ("started_to_completed", "completed_at", "started_at",
+     Q(status=JobStatus.COMPLETED, completed_at__isnull=False, started_at__isnull=False)),
+)  # fmt: skip
+
+
+def team_zone(team: Team) -> zoneinfo.ZoneInfo:
+    try:
+        return zoneinfo.ZoneInfo(team.timezone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo("UTC")
+
+
+def resolve_range(
+    date_from: dt.datetime | None, date_to: dt.datetime | None, *, now: dt.datetime | None = None
+) -> tuple[dt.datetime, dt.datetime]:
+    """Fill in the defaults (the last 30 days; only `date_to`: the 30 days before it; only `date_from`: up to now)."""
+    now = now or timezone.now()
+    if date_to is None:
+        date_to = now if date_from is None else max(now, date_from)
+    if date_from is None:
+        date_from = date_to - DEFAULT_RANGE
+    if date_from > date_to:
+        raise InvalidInputError("dateFrom must not be after dateTo.", "dateFrom")
+    if date_to - date_from > MAX_RANGE:
+        raise InvalidInputError("The range from dateFrom to dateTo may span at most 2 years (731 days).", "dateFrom")
+    return date_from, date_to
+
+
+def filtered_jobs(
+    team: Team,
+    *,
+    job_type: str | None = None,
+    assigned_to: uuid.UUID | None = None,
+    project_id: uuid.UUID | None = None,
+) -> QuerySet[Job]:
+    """The team's jobs narrowed by the optional filters (a job type by key or id, as in `GET /v1/jobs`)."""
+    jobs = Job.objects.filter(team=team)
+    if job_type:
+        try:
+            jobs = jobs.filter(job_type_id=uuid.UUID(job_type))
+        except ValueError:
+            jobs = jobs.filter(job_type__key=job_type)
+    if assigned_to is not None:
+        jobs = jobs.filter(assigned_to_id=assigned_to)
+    if project_id is not None:
+        jobs = jobs.filter(project_id=project_id)
+    return jobs
+
+
+def job_metrics(
+    *,
+    team: Team,
+    date_from: dt.datetime | None = None,
+    date_to: dt.datetime | None = None,
+    interval: str = Interval.DAY,
+    job_type: str | None = None,
+    assigned_to: uuid.UUID | None = None,
+    project_id: uuid.UUID | None = None,
+    now: dt.datetime | None = None,
+) -> dict[str, Any]:
+    """Job metrics for the team over jobs created from `date_from` to `date_to` (inclusive).
+
+    Counts, the completion rate and durations describe the jobs created in the range; the time series
+    counts creations and completions per bucket of the team's timezone; overdue open jobs are counted
+    as of now, whatever their creation date. Five queries, whatever the number of jobs.
+    """
+    if interval not in Interval.values:
+        raise InvalidInputError(f"interval must be one of: {', '.join(Interval.values)}.", "interval")
+    now = now or timezone.now()
+    date_from, date_to = resolve_range(date_from, date_to, now=now)
+    zone = team_zone(team)
+    jobs = filtered_jobs(team, job_type=job_type, assigned_to=assigned_to, project_id=project_id)
+    created = jobs.filter(created_at__gte=date_from, created_at__lte=date_to)
+
+    cohort = _cohort_counts(created, interval, zone)
+    durations = _durations(created)
+    total = sum(cohort.by_status.values())
+    completed = cohort.by_status.get(JobStatus.COMPLETED, 0)
+    return {
+        "range_start": date_from,
+        "range_end": date_to,
+        "interval": interval,
+        "timezone": str(zone),
+        "total": total,
+        "by_status": [{"status": status, "count": cohort.by_status.get(status, 0)} for status in JobStatus],
+        "by_result_type": [{"result_type": result, "count": cohort.by_result.get(result, 0)} for result in ResultType],
+        "by_job_type": _by_job_type(cohort.by_job_type),
+        "completion_rate": round(completed / total, 4) if total else None,
+        "durations": durations,
+        "overdue_open": jobs.filter(status__in=OPEN_STATUSES, scheduled_date__lt=now.astimezone(zone).date()).count(),
+        "series": _series(jobs, cohort.created, date_from, date_to, interval, zone),
+    }
+
+
+@dataclass
+class Cohort:
+    """How many jobs of the cohort there are of each status, result, job type and creation bucket."""
+
+    by_status: dict[str, int] = field(default_factory=dict)
+    by_result: dict[str, int] = field(default_factory=dict)
+    by_job_type: dict[uuid.UUID, int] = field(default_factory=dict)
+    created: dict[dt.date, int] = field(default_factory=dict)
+
+
+def _bucket(field_name: str, interval: str, zone: zoneinfo.ZoneInfo) -> Trunc:
+    return Trunc(field_name, interval, output_field=models.DateField(), tzinfo=zone)
+
+
+def _cohort_counts(created: QuerySet[Job], interval: str, zone: zoneinfo.ZoneInfo) -> Cohort:
+    """Every count of the cohort in one query: `GROUP BY status, result, job type, creation bucket`.
+
+    On PostgreSQL this is one index-only scan of `metrics_job_created_idx` and a hash aggregate of at
+    most a few thousand groups, which are summed here into the four breakdowns. (`GROUPING SETS`
+    would return fewer rows, but PostgreSQL sorts the whole cohort for it.)
+    """
+    cohort = Cohort()
+    rows = (
+        created.annotate(bucket=_bucket("created_at", interval, zone))
+        .values("status", "result_type", "job_type_id", "bucket")
+        .annotate(count=Count("*"))
+        .order_by()
+    )
+    for row in rows:
+        count = row["count"]
+        cohort.by_status[row["status"]] = cohort.by_status.get(row["status"], 0) + count
+        if row["result_type"] is not None:
+            cohort.by_result[row["result_type"]] = cohort.by_result.get(row["result_type"], 0) + count
+        cohort.by_job_type[row["job_type_id"]] = cohort.by_job_type.get(row["job_type_id"], 0) + count
+        cohort.created[row["bucket"]] = cohort.created.get(row["bucket"], 0) + count
+    return cohort
+
+
+def _durations(created: QuerySet[Job]) -> dict[str, dict[str, float | None]]:
+    """Median and p90 of each duration over the cohort's completed jobs.
+
+    On PostgreSQL, one aggregate with `percentile_cont`, reading only the completed jobs' partial
+    covering index; elsewhere, the one or two middle values of each are fetched by `ORDER BY … OFFSET`.
+    """
+    completed = created.filter(status=JobStatus.COMPLETED, completed_at__isnull=False)
+    aggregates: dict[str, Any] = {}
+    for name, end, start, defined in DURATIONS:
+        # Within `completed`, `defined` reduces to "start is set": only columns of the partial index are read.
+        defined = Q(**{f"{start}__isnull": False})
+        aggregates[f"n_{name}"] = Count(start)  # counts the rows where it is set
+        if _on_postgres():
+            for label, fraction in PERCENTILES.items():
+                aggregates[f"{label}_{name}"] = PercentileCont(_duration(end, start), fraction, filter=defined)
+    summary = completed.aggregate(**aggregates)
+    durations: dict[str, dict[str, float | None]] = {}
+    for name, end, start, _ in DURATIONS:
+        defined = Q(**{f"{start}__isnull": False})
+        values: dict[str, float | None] = {}
+        for label, fraction in PERCENTILES.items():
+            if _on_postgres():
+                value = summary[f"{label}_{name}"]
+            else:
+                rows, count = completed.filter(defined), summary[f"n_{name}"]
+                value = percentile_by_offset(rows, _duration(end, start), fraction, count)
+            values[f"{label}_seconds"] = round(value.total_seconds(), 3) if value is not None else None
+        durations[name] = values
+    return durations
+
+
+def percentile_by_offset(rows: QuerySet[Job], expression: Any, fraction: float, count: int) -> dt.timedelta | None:
+    """`percentile_cont` for databases without it: the one or two middle values, fetched by ORDER BY/OFFSET."""
+    if count == 0:
+        return None
+    position = fraction * (count - 1)
+    lower = math.floor(position)
+    values = list(rows.annotate(value=expression).order_by("value").values_list("value", flat=True)[lower : lower + 2])
+    if len(values) == 1:
+        return values[0]
+    return values[0] + (values[1] - values[0]) * (position - lower)
+
+
+def _by_job_type(counts: dict[uuid.UUID, int]) -> list[dict[str, Any]]:
+    """Job types with at least one job in the cohort, most jobs first (ties: by name, then id)."""
+    types = JobType.objects.filter(pk__in=counts).order_by("name", "pk").values("pk", "key", "name")
+    ordered = sorted(types, key=lambda row: -counts[row["pk"]])  # stable: ties keep the database's name order
+    return [
+        {"job_type_id": row["pk"], "key": row["key"], "name": row["name"], "count": counts[row["pk"]]}
+        for row in ordered
+    ]
+
+
+def _series(
+    jobs: QuerySet[Job],
+    created: dict[dt.date, int],
+    date_from: dt.datetime,
+    date_to: dt.datetime,
+    interval: str,
+    zone: zoneinfo.ZoneInfo,
+) -> list[dict[str, Any]]:
+    """Created (counted with the cohort) and completed per bucket (the team's local day, ISO week
+    from Monday, or month), zero-filled."""
+    rows = (
+        jobs.filter(completed_at__gte=date_from, completed_at__lte=date_to)
+        .annotate(bucket=_bucket("completed_at", interval, zone))
+        .values("bucket")
+        .annotate(count=Count("*"))
+        .order_by()
+    )
+    completed = {row["bucket"]: row["count"] for row in rows}
+    return [
+        {"start": start, "created": created.get(start, 0), "completed": completed.get(start, 0)}
+        for start in bucket_starts(date_from, date_to, interval, zone)
+    ]
+
+
+def bucket_start(day: dt.date, interval: str) -> dt.date:
+    if interval == Interval.WEEK:
+        return day - dt.timedelta(days=day.weekday())
+    if interval == Interval.MONTH:
+        return day.replace(day=1)
+    return day
+
+
+def bucket_starts(
+    date_from: dt.datetime, date_to: dt.datetime, interval: str, zone: zoneinfo.ZoneInfo
+) -> list[dt.date]:
+    """Every bucket from the one holding `date_from` to the one holding `date_to`, in the team's timezone."""
+    start = bucket_start(date_from.astimezone(zone).date(), interval)
+    last = bucket_start(date_to.astimezone(zone).date(), interval)
+    starts = []
+    while start <= last:
+        starts.append(start)
+        if interval == Interval.MONTH:
+            start = (start.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+        else:
+            start += dt.timedelta(days=7 if interval == Interval.WEEK else 1)
+    return starts
+
+
+def _on_postgres() -> bool:
+    return connection.vendor == "postgresql"

@@ -1,0 +1,372 @@
+"""Admin for clients (with their sites), sites, project templates (with their steps), projects and revisions.
+
+Everything is team-scoped through `core.admin.TeamScopedAdmin`. A staff member can run a whole project
+here: create it from a template (its jobs are created by `projects.services.create_project`), follow
+its progress and jobs on the project page, change its status through the allowed transitions, and
+make numbered revisions (from the project page or the changelist action).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.html import format_html, format_html_join
+
+from accounts.models import Actor
+from core.admin import ReadOnlyTeamScopedInline, TeamConsistentForm, TeamScopedAdmin, TeamScopedInline
+from core.exceptions import DomainError
+from jobs.models import Job
+from jobs.services import validate_payload
+from projects import selectors, services
+from projects.models import Client, Project, ProjectRevision, ProjectTemplate, ProjectTemplateStep, Site
+
+
+def actor_of(request: HttpRequest) -> Actor:
+    return Actor(user=request.user)  # type: ignore[arg-type]
+
+
+def _related_autocomplete(model_admin: admin.ModelAdmin[Any], names: tuple[str, ...]) -> list[str]:
+    """The foreign keys whose related admin is registered with search fields (autocomplete needs them)."""
+    found = []
+    for name in names:
+        related = model_admin.model._meta.get_field(name).related_model
+        related_admin = model_admin.admin_site._registry.get(related)
+        if related_admin is not None and related_admin.search_fields:
+            found.append(name)
+    return found
+
+
+# Clients -----------------------------------------------------------------------------------------
+class SiteInline(TeamScopedInline):
+    model = Site
+    extra = 0
+    show_change_link = True
+    fields = ("name", "address_line1", "city", "postcode", "country", "contact_name", "contact_phone")
+
+
+@admin.register(Client)
+class ClientAdmin(TeamScopedAdmin):
+    list_display = ("name", "type", "email", "phone", "archived", "team", "created_at")
+    list_filter = ("type", "archived")
+    list_select_related = ("team",)
+    search_fields = ("name", "email", "external_reference")
+    ordering = ("name",)
+    inlines = (SiteInline,)
+    fieldsets = (
+        (None, {"fields": ("team", "name", "type", "email", "phone", "external_reference", "archived")}),
+        (
+            "Billing address",
+            {
+                "fields": (
+                    "billing_line1",
+                    "billing_line2",
+                    "billing_city",
+                    "billing_region",
+                    "billing_postcode",
+                    "billing_country",
+                )
+            },
+        ),
+        (None, {"fields": ("notes", "created_at", "updated_at")}),
+    )
+    readonly_fields = ("created_at", "updated_at")
+
+    def save_model(self, request: HttpRequest, obj: Client, form: Any, change: bool) -> None:
+        # Names are unique per team ignoring case: a clash is a form error, not a crash.
+        services.save_unique_name(obj, "client")
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        for site in formset.save(commit=False):
+            site.team_id = form.instance.team_id  # a client's sites are in its team
+            site.save()
+        for site in formset.deleted_objects:
+            site.delete()
+
+
+# Sites -------------------------------------------------------------------------------------------
+@admin.register(Site)
+class SiteAdmin(TeamScopedAdmin):
+    list_display = ("name", "client", "address_line1", "city", "postcode", "country", "team", "created_at")
+    list_filter = ("country",)
+    list_select_related = ("client", "team")
+    search_fields = ("name", "address_line1", "city", "postcode", "client__name")
+    ordering = ("name",)
+    fieldsets = (
+        (None, {"fields": ("team", "client", "name")}),
+        ("Address", {"fields": ("address_line1", "address_line2", "city", "region", "postcode", "country")}),
+        ("Location and access", {"fields": ("latitude", "longitude", "access_notes")}),
+        ("Contact", {"fields": ("contact_name", "contact_email", "contact_phone")}),
+        (None, {"fields": ("created_at", "updated_at")}),
+    )
+    readonly_fields = ("created_at", "updated_at")
+
+    def get_autocomplete_fields(self, request: HttpRequest) -> list[str]:
+        return _related_autocomplete(self, ("client",))
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str] | tuple[str, ...]:
+        readonly = list(super().get_readonly_fields(request, obj))
+        # Jobs, assets and projects at the site belong to its client: the client is fixed.
+        return [*readonly, "client"] if obj is not None else readonly
+
+    def create_object(self, request: HttpRequest, form: Any) -> Site:
+        data = form.cleaned_data
+        return services.create_site(
+            team=data["team"],
+            actor=actor_of(request),
+            client=data["client"],
+            name=data["name"],
+            address={key: data[field] for key, field in services.SITE_ADDRESS_FIELDS.items()},
+            latitude=data["latitude"],
+            longitude=data["longitude"],
+            access_notes=data["access_notes"],
+            contact_name=data["contact_name"],
+            contact_email=data["contact_email"],
+            contact_phone=data["contact_phone"],
+        )
+
+
+# Project templates -------------------------------------------------------------------------------
+class ProjectTemplateStepForm(forms.ModelForm[ProjectTemplateStep]):
+    class Meta:
+        model = ProjectTemplateStep
+        fields = ("position", "job_type", "title", "offset_days", "payload")
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        job_type, template = cleaned.get("job_type"), getattr(self, "parent_template", None)
+        if job_type is not None and template is not None and job_type.team_id != template.team_id:
+            self.add_error("job_type", "This job type belongs to another team.")
+        elif job_type is not None:
+            try:
+                validate_payload(job_type, cleaned.get("payload") or {})
+            except DomainError as exc:
+                self.add_error("payload", str(exc))
+        return cleaned
+
+
+class ProjectTemplateStepInline(TeamScopedInline):
+    model = ProjectTemplateStep
+    form = ProjectTemplateStepForm
+    extra = 1
+    ordering = ("position",)
+    fields = ("position", "job_type", "title", "offset_days", "payload")
+
+    def get_autocomplete_fields(self, request: HttpRequest) -> list[str]:
+        return _related_autocomplete(self, ("job_type",))  # type: ignore[arg-type]
+
+    def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
+        formset = super().get_formset(request, obj, **kwargs)
+
+        class ParentAwareFormSet(formset):  # type: ignore[misc, valid-type]
+            def _construct_form(self, i: int, **form_kwargs: Any) -> Any:
+                form = super()._construct_form(i, **form_kwargs)
+                form.parent_template = self.instance  # the template, unsaved on add
+                return form
+
+        return ParentAwareFormSet
+
+
+@admin.register(ProjectTemplate)
+class ProjectTemplateAdmin(TeamScopedAdmin):
+    list_display = ("name", "step_count", "team", "created_at")
+    list_select_related = ("team",)
+    search_fields = ("name", "description")
+    ordering = ("name",)
+    fields = ("team", "name", "description", "created_at", "updated_at")
+    readonly_fields = ("created_at", "updated_at")
+    inlines = (ProjectTemplateStepInline,)
+
+    @admin.display(description="Steps")
+    def step_count(self, template: ProjectTemplate) -> int:
+        return len(template.steps.all())
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ProjectTemplate]:
+        return super().get_queryset(request).prefetch_related("steps")
+
+    def save_model(self, request: HttpRequest, obj: ProjectTemplate, form: Any, change: bool) -> None:
+        services.save_unique_name(obj, "project template")
+
+
+# Projects ----------------------------------------------------------------------------------------
+class ProjectJobInline(ReadOnlyTeamScopedInline):
+    """The project's jobs; open one to assign, start or complete it."""
+
+    model = Job
+    verbose_name_plural = "jobs"
+    show_change_link = True
+    fields = ("job_type", "status", "result_type", "scheduled_date", "assigned_to", "notes")
+    readonly_fields = fields
+    ordering = ("scheduled_date", "created_at")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Job]:
+        return super().get_queryset(request).select_related("job_type", "assigned_to")
+
+
+class ProjectRevisionInline(ReadOnlyTeamScopedInline):
+    model = ProjectRevision
+    verbose_name_plural = "revisions"
+    show_change_link = True
+    fields = ("number", "message", "created_by", "created_at")
+    readonly_fields = fields
+    ordering = ("-number",)
+
+    @admin.display(description="By")
+    def created_by(self, revision: ProjectRevision) -> str:
+        return Actor(user=revision.created_by_user, api_key=revision.created_by_key).label
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ProjectRevision]:
+        return super().get_queryset(request).select_related("created_by_user", "created_by_key")
+
+
+class ProjectForm(TeamConsistentForm):
+    revision_message = forms.CharField(
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Fill in to record a new numbered revision (a snapshot of the project and its jobs) on save.",
+    )
+
+    class Meta:
+        model = Project
+        fields = "__all__"
+
+
+@admin.register(Project)
+class ProjectAdmin(TeamScopedAdmin):
+    form = ProjectForm
+    list_display = ("name", "client", "site", "status", "start_date", "target_date", "progress_summary",
+                    "last_revision_number", "team")  # fmt: skip
+    list_filter = ("status", "client", "template", "start_date")
+    list_select_related = ("client", "site", "team")
+    search_fields = ("name", "client__name", "site__name", "notes")
+    ordering = ("-created_at",)
+    inlines = (ProjectJobInline, ProjectRevisionInline)
+    actions = ("make_revisions",)
+    service_error_fields = {"clientId": "client", "siteId": "site", "templateId": "template"}
+    add_fieldsets = (
+        (None, {"fields": ("team", "client", "site", "name", "description", "status")}),
+        ("Plan", {"fields": ("template", "start_date", "target_date", "budget", "currency", "notes")}),
+    )
+    change_fieldsets = (
+        (None, {"fields": ("team", "client", "site", "name", "description", "status", "template")}),
+        ("Plan", {"fields": ("start_date", "target_date", "budget", "currency", "notes")}),
+        ("Progress", {"fields": ("progress_detail", "last_revision_number", "revision_message")}),
+        (None, {"fields": ("created_at", "updated_at")}),
+    )
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Project]:
+        queryset = super().get_queryset(request)
+        return queryset.annotate(**selectors.progress_annotations())
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        return self.change_fieldsets if obj is not None else self.add_fieldsets
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str] | tuple[str, ...]:
+        if obj is None:
+            return ()
+        # The client and template are fixed once the project exists (its jobs follow them).
+        fixed = ("client", "template", "progress_detail", "last_revision_number", "created_at", "updated_at")
+        return [*super().get_readonly_fields(request, obj), *fixed]
+
+    def get_autocomplete_fields(self, request: HttpRequest) -> list[str]:
+        return _related_autocomplete(self, ("client", "site", "template"))
+
+    @admin.display(description="Progress")
+    def progress_summary(self, project: Project) -> str:
+        progress = selectors.project_progress(project)
+        live = progress["total"] - progress["cancelled"]
+        return f"{progress['completed']}/{live} done ({progress['percent_complete']}%)"
+
+    @admin.display(description="Progress")
+    def progress_detail(self, project: Project) -> str:
+        progress = selectors.project_progress(project)
+        counts = format_html_join(
+            ", ", "{} {}", ((progress[name], name.replace("_", " ")) for name in selectors.PROGRESS_STATUSES)
+        )
+        return format_html(
+            "<strong>{}%</strong> complete — {} jobs: {}", progress["percent_complete"], progress["total"], counts
+        )
+
+    def create_object(self, request: HttpRequest, form: Any) -> Project:
+        data = form.cleaned_data
+        return services.create_project(
+            team=data["team"],
+            actor=actor_of(request),
+            client=data["client"],
+            site=data["site"],
+            name=data["name"],
+            description=data["description"],
+            status=data["status"],
+            start_date=data["start_date"],
+            target_date=data["target_date"],
+            budget=data["budget"],
+            currency=data["currency"],
+            template=data["template"],
+            notes=data["notes"],
+        )
+
+    def save_model(self, request: HttpRequest, obj: Project, form: Any, change: bool) -> None:
+        if not change:
+            return super().save_model(request, obj, form, change)
+        # Status moves only through the allowed transitions: the same service as the API.
+        changes = {name: form.cleaned_data[name] for name in form.changed_data if name != "revision_message"}
+        if changes:
+            services.update_project(project=obj, actor=actor_of(request), changes=changes)
+            obj.refresh_from_db()
+        return None
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        message = form.cleaned_data.get("revision_message", "")
+        if change and message:
+            project = form.instance
+            revision = services.create_project_revision(
+                team=project.team, actor=actor_of(request), project=project, message=message
+            )
+            self.message_user(request, f"Recorded revision {revision.number} of {project}.", messages.SUCCESS)
+
+    @admin.action(description="Make a revision of the selected projects", permissions=["change"])
+    def make_revisions(self, request: HttpRequest, queryset: QuerySet[Project]) -> None:
+        made = []
+        for project in queryset.select_related("team"):
+            revision = services.create_project_revision(
+                team=project.team, actor=actor_of(request), project=project, message="Made in the admin"
+            )
+            made.append(f"{project} r{revision.number}")
+        self.message_user(request, "Recorded " + ", ".join(made) + ".", messages.SUCCESS)
+
+
+# Revisions ---------------------------------------------------------------------------------------
+@admin.register(ProjectRevision)
+class ProjectRevisionAdmin(TeamScopedAdmin):
+    """Revisions are immutable: they can be read here, never added, changed or deleted."""
+
+    list_display = ("project", "number", "message", "created_by", "created_at", "team")
+    list_select_related = ("project", "team", "created_by_user", "created_by_key")
+    list_filter = ("created_at",)
+    search_fields = ("project__name", "message")
+    ordering = ("-created_at",)
+    fields = ("team", "project", "number", "message", "created_by", "created_at", "snapshot_pretty")
+    readonly_fields = fields
+
+    @admin.display(description="By")
+    def created_by(self, revision: ProjectRevision) -> str:
+        return Actor(user=revision.created_by_user, api_key=revision.created_by_key).label
+
+    @admin.display(description="Snapshot")
+    def snapshot_pretty(self, revision: ProjectRevision) -> str:
+        return format_html("<pre>{}</pre>", json.dumps(revision.snapshot, indent=2, ensure_ascii=False))
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

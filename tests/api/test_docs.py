@@ -1,0 +1,46 @@
+"""The OpenAPI schema and Swagger UI are served with no outside network."""
+
+from __future__ import annotations
+
+import re
+
+from django.test import Client
+
+from tests.openapi import schema
+
+
+def test_openapi_json_is_public_and_complete(db: object) -> None:
+    response = Client().get("/v1/openapi.json")
+    assert response.status_code == 200
+    document = response.json()
+    assert document["openapi"].startswith("3.")
+    assert document["components"]["securitySchemes"]["BearerAuth"]["scheme"] == "bearer"
+    assert "request_id" in document["components"]["schemas"]["Error"]["properties"]
+
+
+def test_every_operation_documents_its_errors() -> None:
+    for template, operations in schema()["paths"].items():
+        for method, operation in operations.items():
+            codes = set(operation["responses"])
+            assert {"401", "403", "429", "500"} <= codes, (method, template)
+            if method == "post":
+                assert {"400", "409", "413", "415"} <= codes, (method, template)
+            if "{" in template:
+                assert "404" in codes, (method, template)
+
+
+def test_swagger_ui_loads_only_local_assets(db: object) -> None:
+    client = Client()
+    page = client.get("/v1/docs")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assets = re.findall(r'(?:src|href)="([^"]+)"', html)
+    assert assets, "the page references its script and styles"
+    for asset in assets:
+        assert not asset.startswith(("http://", "https://", "//")), f"outside asset {asset}"
+        if asset.startswith("/static/"):
+            served = client.get(asset)
+            try:
+                assert served.status_code == 200, asset
+            finally:
+                served.close()

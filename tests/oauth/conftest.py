@@ -1,0 +1,3 @@
+from tests.mcp.live import server_url
+
+__all__ = ["server_url"]

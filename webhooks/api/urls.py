@@ -1,0 +1,11 @@
+from rest_framework.routers import SimpleRouter
+
+from core.api.views import UUID_PATTERN
+from webhooks.api.views import DeliveryViewSet, EndpointDeliveryViewSet, WebhookEndpointViewSet
+
+router = SimpleRouter(trailing_slash=False)
+router.register("webhooks/deliveries", DeliveryViewSet, basename="webhook-delivery")
+router.register(rf"webhooks/(?P<id>{UUID_PATTERN})/deliveries", EndpointDeliveryViewSet, basename="webhook-deliveries")
+router.register("webhooks", WebhookEndpointViewSet, basename="webhook")
+
+urlpatterns = router.urls
