@@ -9,7 +9,7 @@ PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/shocking
 export TEST_DATABASE_URL
 
-.PHONY: install run serve serve-prod test lint typecheck checks pytest browser bench reliability clean
+.PHONY: install services run serve serve-prod test lint typecheck checks pytest browser bench reliability clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -46,11 +46,23 @@ lint: install
 typecheck: install
 	$(BIN)/mypy .
 
-checks: install
+checks: install services
 	DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres $(BIN)/python manage.py makemigrations --check --dry-run
 	DJANGO_SETTINGS_MODULE=config.settings_test $(BIN)/python manage.py spectacular --validate --fail-on-warn --format openapi-json --file /dev/null
 	DJANGO_SETTINGS_MODULE=config.settings_prod SECRET_KEY=check-deploy-$(REQS_HASH)-0123456789abcdefghijklmnopqrstuvwxyz ALLOWED_HOSTS=api.example.com \
 		$(BIN)/python manage.py check --deploy --fail-level WARNING
+
+## make services: the tests need the machine's PostgreSQL (system of record) and Redis (cache and
+## throttle store) on 127.0.0.1; start whichever is down, then wait for both to answer.
+services:
+	@pg_isready -q -h 127.0.0.1 -p 5432 || { echo "Starting PostgreSQL"; \
+		pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql | tail -n 1) main start; }
+	@redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 || { echo "Starting Redis"; \
+		redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no \
+			--dir /var/lib/redis --logfile /var/log/redis/ci.log; }
+	@for _ in $$(seq 1 60); do pg_isready -q -h 127.0.0.1 -p 5432 && \
+		[ "$$(redis-cli -h 127.0.0.1 -p 6379 ping 2>/dev/null)" = PONG ] && exit 0; sleep 0.5; done; \
+		echo "PostgreSQL or Redis did not come up on 127.0.0.1" >&2; exit 1
 
 ## make browser: Debian's chromium for the browser tests (Playwright drives it; it never downloads a browser)
 CHROMIUM ?= /usr/bin/chromium
@@ -58,7 +70,7 @@ browser:
 	@test -x $(CHROMIUM) || { echo "Installing chromium for the browser tests"; \
 		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; $$SUDO apt-get update -qq && $$SUDO apt-get install -y chromium; }
 
-pytest: install browser
+pytest: install services browser
 	$(BIN)/pytest -n 2
 
 ## make bench: seed 1M jobs on PostgreSQL (reused between runs), load the real server, print the ratios
