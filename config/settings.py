@@ -6,6 +6,7 @@ production settings on top of this module.
 """
 
 from pathlib import Path
+from typing import Any
 
 import environ
 
@@ -78,9 +79,32 @@ TEMPLATES = [
 WSGI_APPLICATION = "config.wsgi.application"
 ASGI_APPLICATION = "config.asgi.application"
 
-DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+SEARCH_WORD_SIMILARITY_THRESHOLD = 0.45
+
+
+def database(url_variable: str, default: str) -> dict[str, Any]:
+    """A database from a URL in the environment, with the connection settings every path shares."""
+    config: dict[str, Any] = env.db(url_variable, default=default)
+    config["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+    config["CONN_HEALTH_CHECKS"] = True
+    if config["ENGINE"] == "django.db.backends.postgresql":
+        # Server-side binding lets psycopg prepare a statement once it has run a few times on a
+        # connection (`prepare_threshold`), so PostgreSQL stops planning the hot queries again on
+        # every request. See docs/scaling.md for PgBouncer (transaction pooling needs its
+        # prepared-statement support, PgBouncer 1.21 or later).
+        options = config.setdefault("OPTIONS", {})
+        options.update(
+            server_side_binding=env.bool("DB_SERVER_SIDE_BINDING", default=True),
+            prepare_threshold=env.int("DB_PREPARE_THRESHOLD", default=2),
+        )
+        # Search's trigram matching reads this threshold (pg_trgm's default, 0.6, misses one-letter
+        # typos in short words); set per session so a search needs no extra statement.
+        session = f"-c pg_trgm.word_similarity_threshold={SEARCH_WORD_SIMILARITY_THRESHOLD}"
+        options["options"] = f"{options.get('options', '')} {session}".strip()
+    return config
+
+
+DATABASES = {"default": database("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 
 if env("REDIS_URL", default=""):
     CACHES = {

@@ -4,9 +4,11 @@ import os
 import uuid
 
 from config.settings import *  # noqa: F403
-from config.settings import env
+from config.settings import database
 
-DATABASES = {"default": env.db("TEST_DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/shocking")}
+DATABASES = {"default": database("TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/shocking")}
+# Live-server threads would otherwise leave persistent connections for the garbage collector.
+DATABASES["default"]["CONN_MAX_AGE"] = 0
 # Each run gets its own test database name, so parallel runs on one server never collide.
 RUN_ID = os.environ.setdefault("SHOCKING_TEST_RUN_ID", uuid.uuid4().hex[:8])
 DATABASES["default"]["TEST"] = {"NAME": f"test_shocking_{RUN_ID}"}

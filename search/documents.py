@@ -17,10 +17,9 @@ from dataclasses import dataclass
 # Parameters every query gets: %(team)s, %(q)s (the query), %(like)s (`%q%`, escaped), %(limit)s.
 TSQUERY = "websearch_to_tsquery('english'::regconfig, %(q)s)"
 # pg_trgm's default word-similarity threshold (0.6) misses one-letter typos in short words
-# ("heatpmp" is 0.5 similar to "heat pump"). The GIN index reads the threshold from this setting,
-# so each statement is sent with it, for its own transaction only, in the same round trip.
-WORD_SIMILARITY_THRESHOLD = 0.45
-SET_THRESHOLD = f"SET LOCAL pg_trgm.word_similarity_threshold = {WORD_SIMILARITY_THRESHOLD}; "
+# ("heatpmp" is 0.5 similar to "heat pump"). The `<%` operator and its GIN index read the threshold
+# from the session setting `pg_trgm.word_similarity_threshold`, which every connection sets at
+# connect time to `settings.SEARCH_WORD_SIMILARITY_THRESHOLD` (see `config.settings.database`).
 # Hits found through a related record (a job through its site) rank just below the record itself.
 RELATED_WEIGHT = 0.8
 # Only an exact identifier match (serial number, email, invoice number) scores 1.0.
@@ -150,7 +149,7 @@ def _union_top(table: str, branches: list[str], columns: str, joins: str) -> str
 
 
 # One statement per kind of record. Columns are named as the hit builders in `selectors` expect.
-JOB_SQL = SET_THRESHOLD + _union_top(
+JOB_SQL = _union_top(
     "jobs_job",
     [
         _own_branch("jobs_job", JOB_NOTES),
@@ -163,21 +162,21 @@ JOB_SQL = SET_THRESHOLD + _union_top(
         "LEFT JOIN projects_client c ON c.id = COALESCE(r.client_id, s.client_id)"
     ),
 )
-ASSET_SQL = SET_THRESHOLD + top(
+ASSET_SQL = top(
     "assets_asset",
     ASSET,
     columns="r.name, r.manufacturer, r.model, r.serial_number, s.name AS site_name",
     joins="JOIN projects_site s ON s.id = r.site_id",
 )
-PROJECT_SQL = SET_THRESHOLD + top(
+PROJECT_SQL = top(
     "projects_project",
     PROJECT,
     columns="r.name, c.name AS client_name",
     joins="JOIN projects_client c ON c.id = r.client_id",
 )
-CLIENT_SQL = SET_THRESHOLD + top("projects_client", CLIENT, columns="r.name, r.email")
-SITE_SQL = SET_THRESHOLD + top("projects_site", SITE, columns="r.name, r.address_line1, r.city, r.postcode")
-INVOICE_SQL = SET_THRESHOLD + _union_top(
+CLIENT_SQL = top("projects_client", CLIENT, columns="r.name, r.email")
+SITE_SQL = top("projects_site", SITE, columns="r.name, r.address_line1, r.city, r.postcode")
+INVOICE_SQL = _union_top(
     "invoicing_invoice",
     [
         _own_branch("invoicing_invoice", INVOICE),

@@ -227,8 +227,6 @@ def _postgres_rows(source: SearchSource, team: Team, query: str, limit: int) -> 
     params: dict[str, Any] = {"team": team.pk, "q": query, "like": f"%{_escape_like(query)}%", "limit": limit}
     with connection.cursor() as cursor:
         cursor.execute(source.sql, params)
-        while cursor.description is None and cursor.nextset():
-            pass  # past the `SET LOCAL` that precedes the statement
         names = [column.name for column in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
