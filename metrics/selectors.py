@@ -6,17 +6,20 @@ import datetime as dt
 import math
 import uuid
 import zoneinfo
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.contrib.postgres.fields import ArrayField
 from django.db import connection, models
-from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, QuerySet
+from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, QuerySet, Sum
 from django.db.models.functions import Trunc
 from django.utils import timezone
 
 from accounts.models import Team
 from core.exceptions import InvalidInputError
 from jobs.models import Job, JobStatus, JobType, ResultType
+from metrics.models import JobTally, TallyKind
 
 DEFAULT_RANGE = dt.timedelta(days=30)
 MAX_RANGE = dt.timedelta(days=731)  # two years, a leap day included
@@ -31,13 +34,17 @@ class Interval(models.TextChoices):
 
 
 class PercentileCont(models.Aggregate):
-    """PostgreSQL's `percentile_cont(fraction) WITHIN GROUP (ORDER BY expression)` (interpolated)."""
+    """PostgreSQL's `percentile_cont(ARRAY[fractions]) WITHIN GROUP (ORDER BY expression)` (interpolated).
+
+    Every fraction from one sort of the values: asking for each fraction separately sorted them again.
+    """
 
     function = "PERCENTILE_CONT"
-    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
+    template = "%(function)s(ARRAY[%(fractions)s]) WITHIN GROUP (ORDER BY %(expressions)s)"
 
-    def __init__(self, expression: Any, fraction: float, **extra: Any) -> None:
-        super().__init__(expression, fraction=repr(float(fraction)), **extra)
+    def __init__(self, expression: Any, fractions: Collection[float], **extra: Any) -> None:
+        literal = ", ".join(repr(float(fraction)) for fraction in fractions)
+        super().__init__(expression, fractions=literal, output_field=ArrayField(DurationField()), **extra)
 
 
 def _duration(end: str, start: str) -> ExpressionWrapper:
@@ -85,15 +92,20 @@ def filtered_jobs(
     """The team's jobs narrowed by the optional filters (a job type by key or id, as in `GET /v1/jobs`)."""
     jobs = Job.objects.filter(team=team)
     if job_type:
-        try:
-            jobs = jobs.filter(job_type_id=uuid.UUID(job_type))
-        except ValueError:
-            jobs = jobs.filter(job_type__key=job_type)
+        jobs = jobs.filter(_job_type_filter(job_type))
     if assigned_to is not None:
         jobs = jobs.filter(assigned_to_id=assigned_to)
     if project_id is not None:
         jobs = jobs.filter(project_id=project_id)
     return jobs
+
+
+def _job_type_filter(job_type: str) -> Q:
+    """A job type by id or, failing that, by key (as in `GET /v1/jobs`); on jobs and on tallies alike."""
+    try:
+        return Q(job_type_id=uuid.UUID(job_type))
+    except ValueError:
+        return Q(job_type__key=job_type)
 
 
 def job_metrics(
@@ -111,7 +123,9 @@ def job_metrics(
 
     Counts, the completion rate and durations describe the jobs created in the range; the time series
     counts creations and completions per bucket of the team's timezone; overdue open jobs are counted
-    as of now, whatever their creation date. Five queries, whatever the number of jobs.
+    as of now, whatever their creation date. On PostgreSQL the whole local days of the range come from
+    the per-day tallies (`metrics.models.JobTally`) and only the partial days at its edges from the
+    jobs; a constant number of queries, whatever the number of jobs.
     """
     if interval not in Interval.values:
         raise InvalidInputError(f"interval must be one of: {', '.join(Interval.values)}.", "interval")
@@ -120,8 +134,29 @@ def job_metrics(
     zone = team_zone(team)
     jobs = filtered_jobs(team, job_type=job_type, assigned_to=assigned_to, project_id=project_id)
     created = jobs.filter(created_at__gte=date_from, created_at__lte=date_to)
-
-    cohort = _cohort_counts(created, interval, zone)
+    today = now.astimezone(zone).date()
+    # The tallies hold whole days by job type: they answer unless the engineer or project narrows it.
+    days = _whole_days(date_from, date_to, zone) if _on_postgres() and assigned_to is project_id is None else None
+    if days is None:
+        cohort = _cohort_counts(created, interval, zone)
+        completed_by_bucket = _completed_counts(jobs, date_from, date_to, interval, zone)
+        overdue = jobs.filter(status__in=OPEN_STATUSES, scheduled_date__lt=today).count()
+    else:
+        first, last = days
+        start, end = day_start(first, zone), day_start(last + dt.timedelta(days=1), zone)
+        tallies = JobTally.objects.filter(team=team)
+        if job_type:
+            tallies = tallies.filter(_job_type_filter(job_type))
+        whole = tallies.filter(day__gte=first, day__lte=last)
+        cohort = _tallied_cohort(whole, interval)
+        completed_by_bucket = _tallied_completions(whole, interval)
+        # The partial days at each edge, each its own index range (an OR would scan the whole range).
+        for edge_from, edge_to in ((date_from, start - MICROSECOND), (end, date_to)):
+            if edge_from <= edge_to:
+                edge = jobs.filter(created_at__gte=edge_from, created_at__lte=edge_to)
+                cohort.add(_cohort_counts(edge, interval, zone))
+                _merge(completed_by_bucket, _completed_counts(jobs, edge_from, edge_to, interval, zone))
+        overdue = _sum(tallies.filter(kind=TallyKind.OPEN_SCHEDULED, day__lt=today))
     durations = _durations(created)
     total = sum(cohort.by_status.values())
     completed = cohort.by_status.get(JobStatus.COMPLETED, 0)
@@ -136,9 +171,59 @@ def job_metrics(
         "by_job_type": _by_job_type(cohort.by_job_type),
         "completion_rate": round(completed / total, 4) if total else None,
         "durations": durations,
-        "overdue_open": jobs.filter(status__in=OPEN_STATUSES, scheduled_date__lt=now.astimezone(zone).date()).count(),
-        "series": _series(jobs, cohort.created, date_from, date_to, interval, zone),
+        "overdue_open": overdue,
+        "series": _series(cohort.created, completed_by_bucket, date_from, date_to, interval, zone),
     }
+
+
+MICROSECOND = dt.timedelta(microseconds=1)
+
+
+def day_start(day: dt.date, zone: zoneinfo.ZoneInfo) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time.min, tzinfo=zone)
+
+
+def _whole_days(
+    date_from: dt.datetime, date_to: dt.datetime, zone: zoneinfo.ZoneInfo
+) -> tuple[dt.date, dt.date] | None:
+    """The first and last of the team's local days lying wholly inside the range, if any."""
+    first = date_from.astimezone(zone).date()
+    if day_start(first, zone) < date_from:
+        first += dt.timedelta(days=1)
+    last = date_to.astimezone(zone).date()
+    if day_start(last + dt.timedelta(days=1), zone) - MICROSECOND > date_to:
+        last -= dt.timedelta(days=1)
+    return (first, last) if first <= last else None
+
+
+def _sum(tallies: QuerySet[JobTally]) -> int:
+    return int(tallies.aggregate(total=Sum("count"))["total"] or 0)
+
+
+def _tallied_cohort(whole: QuerySet[JobTally], interval: str) -> Cohort:
+    """The cohort's counts over whole days, from the tallies (a few rows per day, not one per job)."""
+    cohort = Cohort()
+    rows = (
+        whole.filter(kind=TallyKind.CREATED)
+        .annotate(bucket=Trunc("day", interval, output_field=models.DateField()))
+        .values("status", "result_type", "job_type_id", "bucket")
+        .annotate(total=Sum("count"))
+        .order_by()
+    )
+    for row in rows:
+        cohort.count(row["status"], row["result_type"] or None, row["job_type_id"], row["bucket"], row["total"])
+    return cohort
+
+
+def _tallied_completions(whole: QuerySet[JobTally], interval: str) -> dict[dt.date, int]:
+    rows = (
+        whole.filter(kind=TallyKind.COMPLETED)
+        .annotate(bucket=Trunc("day", interval, output_field=models.DateField()))
+        .values("bucket")
+        .annotate(total=Sum("count"))
+        .order_by()
+    )
+    return {row["bucket"]: int(row["total"]) for row in rows}
 
 
 @dataclass
@@ -149,6 +234,24 @@ class Cohort:
     by_result: dict[str, int] = field(default_factory=dict)
     by_job_type: dict[uuid.UUID, int] = field(default_factory=dict)
     created: dict[dt.date, int] = field(default_factory=dict)
+
+    def count(self, status: str, result: str | None, job_type_id: uuid.UUID, bucket: dt.date, count: int) -> None:
+        self.by_status[status] = self.by_status.get(status, 0) + count
+        if result is not None:
+            self.by_result[result] = self.by_result.get(result, 0) + count
+        self.by_job_type[job_type_id] = self.by_job_type.get(job_type_id, 0) + count
+        self.created[bucket] = self.created.get(bucket, 0) + count
+
+    def add(self, other: Cohort) -> None:
+        _merge(self.by_status, other.by_status)
+        _merge(self.by_result, other.by_result)
+        _merge(self.by_job_type, other.by_job_type)
+        _merge(self.created, other.created)
+
+
+def _merge(into: dict[Any, int], counts: dict[Any, int]) -> None:
+    for key, count in counts.items():
+        into[key] = into.get(key, 0) + count
 
 
 def _bucket(field_name: str, interval: str, zone: zoneinfo.ZoneInfo) -> Trunc:
@@ -170,12 +273,7 @@ def _cohort_counts(created: QuerySet[Job], interval: str, zone: zoneinfo.ZoneInf
         .order_by()
     )
     for row in rows:
-        count = row["count"]
-        cohort.by_status[row["status"]] = cohort.by_status.get(row["status"], 0) + count
-        if row["result_type"] is not None:
-            cohort.by_result[row["result_type"]] = cohort.by_result.get(row["result_type"], 0) + count
-        cohort.by_job_type[row["job_type_id"]] = cohort.by_job_type.get(row["job_type_id"], 0) + count
-        cohort.created[row["bucket"]] = cohort.created.get(row["bucket"], 0) + count
+        cohort.count(row["status"], row["result_type"], row["job_type_id"], row["bucket"], row["count"])
     return cohort
 
 
@@ -192,16 +290,17 @@ def _durations(created: QuerySet[Job]) -> dict[str, dict[str, float | None]]:
         defined = Q(**{f"{start}__isnull": False})
         aggregates[f"n_{name}"] = Count(start)  # counts the rows where it is set
         if _on_postgres():
-            for label, fraction in PERCENTILES.items():
-                aggregates[f"{label}_{name}"] = PercentileCont(_duration(end, start), fraction, filter=defined)
+            aggregates[f"percentiles_{name}"] = PercentileCont(
+                _duration(end, start), PERCENTILES.values(), filter=defined
+            )
     summary = completed.aggregate(**aggregates)
     durations: dict[str, dict[str, float | None]] = {}
     for name, end, start, _ in DURATIONS:
         defined = Q(**{f"{start}__isnull": False})
         values: dict[str, float | None] = {}
-        for label, fraction in PERCENTILES.items():
+        for index, (label, fraction) in enumerate(PERCENTILES.items()):
             if _on_postgres():
-                value = summary[f"{label}_{name}"]
+                value = (summary[f"percentiles_{name}"] or [None] * len(PERCENTILES))[index]
             else:
                 rows, count = completed.filter(defined), summary[f"n_{name}"]
                 value = percentile_by_offset(rows, _duration(end, start), fraction, count)
@@ -232,16 +331,10 @@ def _by_job_type(counts: dict[uuid.UUID, int]) -> list[dict[str, Any]]:
     ]
 
 
-def _series(
-    jobs: QuerySet[Job],
-    created: dict[dt.date, int],
-    date_from: dt.datetime,
-    date_to: dt.datetime,
-    interval: str,
-    zone: zoneinfo.ZoneInfo,
-) -> list[dict[str, Any]]:
-    """Created (counted with the cohort) and completed per bucket (the team's local day, ISO week
-    from Monday, or month), zero-filled."""
+def _completed_counts(
+    jobs: QuerySet[Job], date_from: dt.datetime, date_to: dt.datetime, interval: str, zone: zoneinfo.ZoneInfo
+) -> dict[dt.date, int]:
+    """Jobs completed from `date_from` to `date_to` (inclusive), per bucket of the team's timezone."""
     rows = (
         jobs.filter(completed_at__gte=date_from, completed_at__lte=date_to)
         .annotate(bucket=_bucket("completed_at", interval, zone))
@@ -249,7 +342,19 @@ def _series(
         .annotate(count=Count("*"))
         .order_by()
     )
-    completed = {row["bucket"]: row["count"] for row in rows}
+    return {row["bucket"]: row["count"] for row in rows}
+
+
+def _series(
+    created: dict[dt.date, int],
+    completed: dict[dt.date, int],
+    date_from: dt.datetime,
+    date_to: dt.datetime,
+    interval: str,
+    zone: zoneinfo.ZoneInfo,
+) -> list[dict[str, Any]]:
+    """Created (counted with the cohort) and completed per bucket (the team's local day, ISO week
+    from Monday, or month), zero-filled."""
     return [
         {"start": start, "created": created.get(start, 0), "completed": completed.get(start, 0)}
         for start in bucket_starts(date_from, date_to, interval, zone)
