@@ -10,6 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
+from django_redis.client import DefaultClient
 from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle
 
@@ -64,6 +65,14 @@ class CredentialRateThrottle(BaseThrottle):
 
     @staticmethod
     def _count(key: str, period: int) -> int:
+        client = getattr(cache, "client", None)
+        if isinstance(client, DefaultClient):  # Redis: one round trip, INCR and a first-time EXPIRE
+            full_key = cache.make_key(key)
+            pipeline = client.get_client(write=True).pipeline(transaction=False)
+            pipeline.incr(full_key)
+            pipeline.expire(full_key, period + 1, nx=True)
+            count, _ = pipeline.execute()
+            return int(count)
         if cache.add(key, 1, timeout=period + 1):
             return 1
         try:
