@@ -32,8 +32,8 @@ def job_values(queryset: QuerySet[Job]) -> QuerySet[Job, dict[str, Any]]:
 
 
 def _related(rows: Sequence[dict[str, Any]]) -> dict[str, dict[Any, tuple[Any, ...]]]:
-    def ids(*columns: str) -> set[Any]:
-        return {r[c] for r in rows for c in columns if r[c] is not None}
+    def ids(*columns: str) -> set[str]:
+        return {str(r[c]) for r in rows for c in columns if r[c] is not None}
 
     return summaries(
         Summary("type", JobType, ids("job_type_id"), ("key",)),
@@ -46,34 +46,46 @@ def _related(rows: Sequence[dict[str, Any]]) -> dict[str, dict[Any, tuple[Any, .
     )
 
 
+ID_COLUMNS = ("id", "job_type_id", "assigned_to_id", "client_id", "site_id", "asset_id", "project_id")
+
+
+def _with_str_ids(row: dict[str, Any]) -> dict[str, Any]:
+    """Ids as strings (`wire_rows` gives them so already; the ORM's rows, on SQLite, as UUIDs)."""
+    if isinstance(row["id"], str):
+        return row
+    return {**row, **{column: str_or_none(row[column]) for column in ID_COLUMNS}}
+
+
 def job_rows(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     """Build the page's rows from `job_values` rows: one more query, for every relation at once."""
     related = _related(rows)
     types, people, keys = related["type"], related["person"], related["key"]
     clients, sites, assets, projects = related["client"], related["site"], related["asset"], related["project"]
 
-    def person(user_id: Any) -> dict[str, str] | None:
-        if (user := people.get(user_id)) is None:
+    def person(user_id: str | None) -> dict[str, str] | None:
+        if user_id is None or (user := people.get(user_id)) is None:
             return None
         full_name, email = user
-        return {"id": str(user_id), "name": full_name or email, "email": email}
+        return {"id": user_id, "name": full_name or email, "email": email}
 
     def created_by(row: dict[str, Any]) -> dict[str, Any]:
-        if (key := keys.get(row["created_by_key_id"])) is not None:
-            return {"type": "apiKey", "id": str(row["created_by_key_id"]), "name": key[0]}
-        if (user := person(row["created_by_user_id"])) is not None:
+        key_id = str_or_none(row["created_by_key_id"])
+        if key_id is not None and (key := keys.get(key_id)) is not None:
+            return {"type": "apiKey", "id": key_id, "name": key[0]}
+        if (user := person(str_or_none(row["created_by_user_id"]))) is not None:
             return {"type": "user", "id": user["id"], "name": user["name"]}
         return {"type": "system", "id": None, "name": "system"}
 
-    def brief(table: dict[Any, tuple[Any, ...]], key: Any, *names: str) -> dict[str, Any] | None:
-        if (found := table.get(key)) is None:
+    def brief(table: dict[str, tuple[Any, ...]], key: str | None, *names: str) -> dict[str, Any] | None:
+        if key is None or (found := table.get(key)) is None:
             return None
-        return {"id": str(key), **dict(zip(names, found, strict=True))}
+        return {"id": key, **dict(zip(names, found, strict=True))}
 
+    rows = [_with_str_ids(r) for r in rows]
     return [
         {
-            "id": str(r["id"]),
-            "jobTypeId": str(r["job_type_id"]),
+            "id": r["id"],
+            "jobTypeId": r["job_type_id"],
             "jobType": types[r["job_type_id"]][0],
             "status": r["status"],
             "resultType": r["result_type"],
@@ -82,13 +94,13 @@ def job_rows(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
             "notes": r["notes"],
             "scheduledDate": iso_date(r["scheduled_date"]),
             "assignedTo": person(r["assigned_to_id"]),
-            "clientId": str_or_none(r["client_id"]),
+            "clientId": r["client_id"],
             "client": brief(clients, r["client_id"], "name"),
-            "siteId": str_or_none(r["site_id"]),
+            "siteId": r["site_id"],
             "site": brief(sites, r["site_id"], "name"),
-            "assetId": str_or_none(r["asset_id"]),
+            "assetId": r["asset_id"],
             "asset": brief(assets, r["asset_id"], "name", "serialNumber"),
-            "projectId": str_or_none(r["project_id"]),
+            "projectId": r["project_id"],
             "project": brief(projects, r["project_id"], "name", "status"),
             "createdBy": created_by(r),
             "createdAt": iso_datetime(r["created_at"]),

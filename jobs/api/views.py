@@ -10,6 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.models import Team
+from core.api.fast import wire_rows
 from core.api.pagination import CREATED_AT, SortField
 from core.api.renderers import PreCamelized
 from core.api.views import ListMixin, RetrieveMixin, TeamScopedViewSet
@@ -83,6 +84,8 @@ class JobViewSet(RetrieveMixin, TeamScopedViewSet):
         "start": "jobs.write",
         "complete": "jobs.write",
     }
+
+    fetch_rows = staticmethod(wire_rows)  # the page's rows as the wire wants them (see core.api.fast)
 
     def team_queryset(self, team: Team) -> QuerySet[Job]:
         # Related rows come by id in one small query each rather than as joins: with a join per
