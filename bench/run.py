@@ -169,8 +169,8 @@ def prepare_ids(team: str, status_from: str, count: int, engineer_sql: str) -> P
     return path
 
 
-def explain_queries(token: str, urls: dict[str, str]) -> list[dict[str, Any]]:
-    """Run each URL in-process, EXPLAIN (ANALYZE, BUFFERS) its SQL, flag sequential scans on jobs."""
+def explain_queries(token: str, urls: dict[str, str]) -> dict[str, Any]:
+    """Run each URL in-process: count its queries, EXPLAIN (ANALYZE, BUFFERS) them, flag seq scans on jobs."""
     code = f"""
 import json, os, re, django
 django.setup()
@@ -178,6 +178,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 out = []
+counts = {{}}
 client = Client()
 for name, url in json.loads(os.environ["URLS"]).items():
     method, path, body = url.split(" ", 2) if url.count(" ") == 2 else (*url.split(" ", 1), "")
@@ -187,6 +188,7 @@ for name, url in json.loads(os.environ["URLS"]).items():
         if method == "POST":
             kwargs.update(data=body, content_type="application/json")
         response = call(path, **kwargs)
+    counts[name] = len(captured.captured_queries)
     for query in captured.captured_queries:
         sql = query["sql"]
         if not sql.lstrip().upper().startswith(("SELECT", "WITH")) or "jobs_job" not in sql:
@@ -196,11 +198,24 @@ for name, url in json.loads(os.environ["URLS"]).items():
             plan = "\\n".join(row[0] for row in cursor.fetchall())
         out.append({{"endpoint": name, "status": response.status_code, "sql": sql[:500], "plan": plan,
                      "seq_scan_on_jobs": re.search(r"Seq Scan on jobs_job(?![a-z_])", plan) is not None}})
-print("EXPLAIN_JSON " + json.dumps(out))
+print("EXPLAIN_JSON " + json.dumps({{"plans": out, "queries": counts}}))
 """
     env = {**ENV, "URLS": json.dumps(urls), "DJANGO_SETTINGS_MODULE": "config.settings_bench"}
     output = subprocess.run([PY, "-c", code], cwd=ROOT, env=env, check=True, text=True, stdout=subprocess.PIPE).stdout
     return json.loads(next(line for line in output.splitlines() if line.startswith("EXPLAIN_JSON ")).split(" ", 1)[1])
+
+
+def measure_auth(token: str) -> dict[str, dict[str, float]]:
+    """Authentication and the rate limit, timed in-process (bench/auth_cost.py)."""
+    env = {**ENV, "BENCH_TOKEN": token}
+    output = subprocess.run([PY, str(ROOT / "bench" / "auth_cost.py")], cwd=ROOT, env=env, check=True, text=True,
+                            stdout=subprocess.PIPE).stdout  # fmt: skip
+    figures: dict[str, dict[str, float]] = json.loads(
+        next(line for line in output.splitlines() if line.startswith("AUTH_JSON ")).split(" ", 1)[1]
+    )
+    for name, f in figures.items():
+        log(f"{name:<38} mean={f['mean_us']:.0f}µs p99={f['p99_us']:.0f}µs")
+    return figures
 
 
 def main() -> None:
@@ -264,8 +279,9 @@ def main() -> None:
         careful = wrk("careful DRF keyset, first page", f"{base}/bench/careful/jobs", token, 1, s)
         ceiling = wrk("raw psycopg+orjson, first page", f"{raw}/", token, 1, s)
         results += [naive_first, naive_deep, naive_500k, naive_last, careful, ceiling]
-        explains = explain_queries(token, {
+        explained = explain_queries(token, {
             "jobs first page": "GET /v1/jobs",
+            "jobs first page, limit=100": "GET /v1/jobs?limit=100",
             "jobs page 1000": f"GET /v1/jobs?{q({'lastEvaluatedKey': key_1000})}",
             "jobs status+type+date": f"GET /v1/jobs?{q({'status': 'COMPLETED', 'jobType': job_type, 'dateFrom': day_ms})}",
             "search": 'POST /v1/search {"query": "boiler service"}',
@@ -293,7 +309,9 @@ def main() -> None:
         "ours_vs_raw_ceiling": first.p50_ms / ceiling.p50_ms,
         "uvicorn_vs_gunicorn_sync_c1": uvicorn_first.p50_ms / first.p50_ms,
     }
+    explains, query_counts = explained["plans"], explained["queries"]
     seq_scans = [e["endpoint"] for e in explains if e["seq_scan_on_jobs"]]
+    auth_cost = measure_auth(token)
     summary = {
         "when": dt.datetime.now(dt.UTC).isoformat(),
         "jobs": int(psql("SELECT count(*) FROM jobs_job")),
@@ -303,6 +321,8 @@ def main() -> None:
         "ratios": ratios,
         "explain": explains,
         "seq_scans_on_jobs": seq_scans,
+        "queries_per_request": query_counts,
+        "auth_and_throttle_us": auth_cost,
     }
     (RESULTS / "results.json").write_text(json.dumps(summary, indent=2))
     table = render_markdown(summary)
@@ -319,6 +339,11 @@ def render_markdown(summary: dict[str, Any]) -> str:
                      f"| {r['rps']:.0f} | {r['non2xx']} |")  # fmt: skip
     lines += ["", "| ratio | value |", "|---|---|"]
     lines += [f"| {name} | {value:.2f}× |" for name, value in summary["ratios"].items()]
+    lines += ["", "| in-process, per request | mean µs | p50 µs | p99 µs |", "|---|---|---|---|"]
+    lines += [f"| {name} | {f['mean_us']:.0f} | {f['p50_us']:.0f} | {f['p99_us']:.0f} |"
+              for name, f in summary["auth_and_throttle_us"].items()]  # fmt: skip
+    lines += ["", "| queries per request | count |", "|---|---|"]
+    lines += [f"| {name} | {count} |" for name, count in summary["queries_per_request"].items()]
     lines += ["", f"Sequential scans on jobs: {', '.join(summary['seq_scans_on_jobs']) or 'none'}", ""]
     return "\n".join(lines)
 
