@@ -241,9 +241,14 @@ def main() -> None:
                    "jobs.write assets.read search.read metrics.read projects.read invoices.read",
                    capture=True).strip().splitlines()[-1]  # fmt: skip
     team_id = psql(f"SELECT id FROM accounts_team WHERE slug = '{TEAMS[0]}'")
-    engineer = f"SELECT user_id FROM accounts_membership WHERE team_id = '{team_id}' AND role = 'engineer' LIMIT 1"
-    ids_file = prepare_ids(TEAMS[0], "PENDING", 20000, engineer)
     job_type = psql(f"SELECT id FROM jobs_jobtype WHERE team_id = '{team_id}' ORDER BY key LIMIT 1")
+    # Writes go to the other team, so that the reads of every run see the same seeded rows.
+    writer = manage("createapikey", TEAMS[1], "--name", "bench-writes", "--scopes", "jobs.write",
+                    capture=True).strip().splitlines()[-1]  # fmt: skip
+    writer_team = psql(f"SELECT id FROM accounts_team WHERE slug = '{TEAMS[1]}'")
+    engineer = f"SELECT user_id FROM accounts_membership WHERE team_id = '{writer_team}' AND role = 'engineer' LIMIT 1"
+    ids_file = prepare_ids(TEAMS[1], "PENDING", 20000, engineer)
+    writer_type = psql(f"SELECT id FROM jobs_jobtype WHERE team_id = '{writer_team}' ORDER BY key LIMIT 1")
     some_job = psql(f"SELECT id FROM jobs_job WHERE team_id = '{team_id}' ORDER BY created_at DESC LIMIT 1 OFFSET 5000")
     day_ms = int((time.time() - 30 * 86400) * 1000)
     s = args.seconds
@@ -265,8 +270,9 @@ def main() -> None:
             ("GET /v1/jobs page 1000 (keyset)", f"{base}/v1/jobs?{q({'lastEvaluatedKey': key_1000})}", {}),
             ("GET /v1/jobs status+type+date", f"{base}/v1/jobs?{q({'status': 'COMPLETED', 'jobType': job_type, 'dateFrom': day_ms})}", {}),
             ("GET /v1/jobs/{id}", f"{base}/v1/jobs/{some_job}", {}),
-            ("POST /v1/jobs", f"{base}/v1/jobs", {"WRK_METHOD": "POST", "WRK_BODY": json.dumps({"jobTypeId": job_type})}),
-            ("POST /v1/jobs/{id}/complete", f"{base}/v1/jobs", {"WRK_METHOD": "POST", "WRK_IDS": str(ids_file),
+            ("POST /v1/jobs", f"{base}/v1/jobs", {"WRK_METHOD": "POST", "WRK_TOKEN": writer,
+                "WRK_BODY": json.dumps({"jobTypeId": writer_type})}),
+            ("POST /v1/jobs/{id}/complete", f"{base}/v1/jobs", {"WRK_METHOD": "POST", "WRK_IDS": str(ids_file), "WRK_TOKEN": writer,
                 "WRK_PATH_TEMPLATE": "/v1/jobs/%s/complete", "WRK_BODY": json.dumps({"resultType": "SUCCESS"})}),
             ("POST /v1/search", f"{base}/v1/search", {"WRK_METHOD": "POST", "WRK_BODY": json.dumps({"query": "boiler service"})}),
             ("GET /v1/metrics/jobs (90 days)", f"{base}/v1/metrics/jobs?{q({'dateFrom': int((time.time() - 90 * 86400) * 1000), 'interval': 'week'})}", {}),
