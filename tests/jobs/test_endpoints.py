@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
+
 from accounts.models import APIKey
 from jobs.models import Job, JobEvent, JobStatus, JobType
 from tests.conftest import ApiResponse, TeamWorld, World
@@ -191,8 +193,16 @@ def test_site_of_another_team_is_refused(world: World) -> None:
     assert not Job.objects.exists()
 
 
-def test_fast_list_rows_equal_the_serializer(world: World) -> None:
-    """The hot list path builds rows by hand; they must be exactly what JobSerializer documents."""
+@pytest.mark.parametrize("wire", [True, False], ids=["postgres-text-rows", "orm-rows"])
+def test_fast_list_rows_equal_the_serializer(world: World, wire: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The hot list path builds rows by hand; they must be exactly what JobSerializer documents.
+
+    Both ways of fetching them: PostgreSQL's text (`wire_rows`) and the ORM's rows, as on SQLite.
+    """
+    if not wire:
+        from jobs.api.views import JobViewSet
+
+        monkeypatch.setattr(JobViewSet, "fetch_rows", staticmethod(list))
     from djangorestframework_camel_case.util import camelize
     from rest_framework.utils.encoders import JSONEncoder
 
