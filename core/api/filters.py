@@ -6,7 +6,9 @@ import datetime as dt
 from typing import Any
 
 import django_filters
+from django import forms
 from django.db.models import QuerySet
+from django_filters.filters import QuerySetRequestMixin
 
 from core.api.errors import bad_request
 
@@ -31,10 +33,25 @@ class MillisecondsFilter(django_filters.NumberFilter):
 PAGINATION_PARAMS = frozenset({"limit", "lastEvaluatedKey", "sortBy", "sortOrder"})
 
 
+# Validating form classes, built once per filter set class (see `TeamFilterSet.get_form_class`).
+_FORM_CLASSES: dict[type[django_filters.FilterSet], type[forms.Form]] = {}
+
+
 class TeamFilterSet(django_filters.FilterSet):
     """List filters. Unknown enum values and malformed ids are 400s on the parameter, and so are a
     parameter that is present but empty (`?siteId=`) and a parameter the list does not know
     (a typo silently ignored would return the wrong rows)."""
+
+    def get_form_class(self) -> type[forms.Form]:
+        """django-filter builds a new form class, with a new field per filter, on every request
+        (~0.17 ms for the jobs list). Unless a filter picks its choices per request (a queryset
+        filter), the class is the same every time: build it once per filter set class."""
+        form_class = _FORM_CLASSES.get(type(self))
+        if form_class is None:
+            form_class = super().get_form_class()
+            if not any(isinstance(filter_, QuerySetRequestMixin) for filter_ in self.filters.values()):
+                _FORM_CLASSES[type(self)] = form_class
+        return form_class
 
     def is_valid(self) -> bool:
         valid: bool = super().is_valid()
