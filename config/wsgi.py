@@ -1,9 +1,18 @@
 """WSGI entry point (gunicorn sync workers)."""
 
+import gc
 import os
 
 from django.core.wsgi import get_wsgi_application
+from django.urls import get_resolver
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 application = get_wsgi_application()
+
+# Import every view now (the URL conf pulls them in), then move all that is loaded out of the
+# cyclic garbage collector's reach: those objects live as long as the worker, and a full
+# collection would otherwise walk every one of them again, a pause of tens of milliseconds in
+# the middle of some request.
+get_resolver().url_patterns  # noqa: B018
+gc.freeze()
