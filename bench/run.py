@@ -229,7 +229,7 @@ def measure_auth(token: str) -> dict[str, dict[str, float]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--jobs", type=int, default=int(os.environ.get("BENCH_JOBS", "1000000")))
-    parser.add_argument("--seconds", type=int, default=int(os.environ.get("BENCH_SECONDS", "5")))
+    parser.add_argument("--seconds", type=int, default=int(os.environ.get("BENCH_SECONDS", "10")))
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is required (make bench installs it with apt-get)")
