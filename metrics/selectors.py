@@ -200,30 +200,27 @@ def _sum(tallies: QuerySet[JobTally]) -> int:
     return int(tallies.aggregate(total=Sum("count"))["total"] or 0)
 
 
-def _tallied_cohort(whole: QuerySet[JobTally], interval: str) -> Cohort:
-    """The cohort's counts over whole days, from the tallies (a few rows per day, not one per job)."""
-    cohort = Cohort()
-    rows = (
-        whole.filter(kind=TallyKind.CREATED)
+def _tallied_by_bucket(whole: QuerySet[JobTally], kind: int, interval: str, *columns: str) -> QuerySet[Any, Any]:
+    """Tallies of one kind over whole days, summed per bucket (and per `columns`)."""
+    return (
+        whole.filter(kind=kind)
         .annotate(bucket=Trunc("day", interval, output_field=models.DateField()))
-        .values("status", "result_type", "job_type_id", "bucket")
+        .values(*columns, "bucket")
         .annotate(total=Sum("count"))
         .order_by()
     )
-    for row in rows:
+
+
+def _tallied_cohort(whole: QuerySet[JobTally], interval: str) -> Cohort:
+    """The cohort's counts over whole days, from the tallies (a few rows per day, not one per job)."""
+    cohort = Cohort()
+    for row in _tallied_by_bucket(whole, TallyKind.CREATED, interval, "status", "result_type", "job_type_id"):
         cohort.count(row["status"], row["result_type"] or None, row["job_type_id"], row["bucket"], row["total"])
     return cohort
 
 
 def _tallied_completions(whole: QuerySet[JobTally], interval: str) -> dict[dt.date, int]:
-    rows = (
-        whole.filter(kind=TallyKind.COMPLETED)
-        .annotate(bucket=Trunc("day", interval, output_field=models.DateField()))
-        .values("bucket")
-        .annotate(total=Sum("count"))
-        .order_by()
-    )
-    return {row["bucket"]: int(row["total"]) for row in rows}
+    return {row["bucket"]: int(row["total"]) for row in _tallied_by_bucket(whole, TallyKind.COMPLETED, interval)}
 
 
 @dataclass

@@ -33,7 +33,7 @@ def job_values(queryset: QuerySet[Job]) -> QuerySet[Job, dict[str, Any]]:
 
 def _related(rows: Sequence[dict[str, Any]]) -> dict[str, dict[Any, tuple[Any, ...]]]:
     def ids(*columns: str) -> set[str]:
-        return {str(r[c]) for r in rows for c in columns if r[c] is not None}
+        return {r[c] for r in rows for c in columns if r[c] is not None}
 
     return summaries(
         Summary("type", JobType, ids("job_type_id"), ("key",)),
@@ -46,7 +46,10 @@ def _related(rows: Sequence[dict[str, Any]]) -> dict[str, dict[Any, tuple[Any, .
     )
 
 
-ID_COLUMNS = ("id", "job_type_id", "assigned_to_id", "client_id", "site_id", "asset_id", "project_id")
+ID_COLUMNS = (
+    "id", "job_type_id", "assigned_to_id", "client_id", "site_id", "asset_id", "project_id", "created_by_user_id",
+    "created_by_key_id",
+)  # fmt: skip
 
 
 def _with_str_ids(row: dict[str, Any]) -> dict[str, Any]:
@@ -58,6 +61,7 @@ def _with_str_ids(row: dict[str, Any]) -> dict[str, Any]:
 
 def job_rows(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     """Build the page's rows from `job_values` rows: one more query, for every relation at once."""
+    rows = [_with_str_ids(r) for r in rows]
     related = _related(rows)
     types, people, keys = related["type"], related["person"], related["key"]
     clients, sites, assets, projects = related["client"], related["site"], related["asset"], related["project"]
@@ -69,10 +73,10 @@ def job_rows(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
         return {"id": user_id, "name": full_name or email, "email": email}
 
     def created_by(row: dict[str, Any]) -> dict[str, Any]:
-        key_id = str_or_none(row["created_by_key_id"])
+        key_id = row["created_by_key_id"]
         if key_id is not None and (key := keys.get(key_id)) is not None:
             return {"type": "apiKey", "id": key_id, "name": key[0]}
-        if (user := person(str_or_none(row["created_by_user_id"]))) is not None:
+        if (user := person(row["created_by_user_id"])) is not None:
             return {"type": "user", "id": user["id"], "name": user["name"]}
         return {"type": "system", "id": None, "name": "system"}
 
@@ -81,7 +85,6 @@ def job_rows(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
             return None
         return {"id": key, **dict(zip(names, found, strict=True))}
 
-    rows = [_with_str_ids(r) for r in rows]
     return [
         {
             "id": r["id"],
