@@ -26,6 +26,7 @@ from oauth2_provider.forms import AllowForm
 from accounts.models import Membership
 from accounts.oauth import authorized_apps, revoke_authorization
 from core.api.throttling import parse_rate
+from core.security import allow_form_target
 
 # RFC 9728: the resources this server protects, by the path after /.well-known/oauth-protected-resource.
 PROTECTED_RESOURCES = {"": "Shocking Energy", "v1": "Shocking Energy REST API", "mcp": "Shocking Energy MCP server"}
@@ -76,6 +77,15 @@ class ConsentView(dot_views.AuthorizationView):
         form = context.get("form")
         context["has_teams"] = bool(form is not None and form.fields["team"].choices)
         return context
+
+    def render_to_response(self, context: dict[str, Any], **response_kwargs: Any) -> HttpResponse:
+        response: HttpResponse = super().render_to_response(context, **response_kwargs)
+        # Only a request oauthlib validated carries `redirect_uri` (the client's registered one) next
+        # to its application; the form's answer redirects there, so the page's policy must allow it.
+        redirect_uri = context.get("redirect_uri")
+        if context.get("application") is not None and isinstance(redirect_uri, str) and not context.get("error"):
+            allow_form_target(response, redirect_uri)
+        return response
 
     def form_valid(self, form: ConsentForm) -> HttpResponse:
         self.chosen_team_id = form.cleaned_data.get("team") or None

@@ -3,15 +3,39 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
+FORM_ACTION = "form-action 'self'"
 DEFAULT_POLICY = (
     "default-src 'self'; img-src 'self' data:; font-src 'self' data:; style-src 'self' 'unsafe-inline'; "
     "script-src 'self' 'unsafe-inline'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
-    "form-action 'self'; frame-ancestors 'none'"
+    f"{FORM_ACTION}; frame-ancestors 'none'"
 )
+
+
+def origin_of(uri: str) -> str | None:
+    """`scheme://host[:port]` of an absolute http(s) URI, or None when it has none."""
+    parts = urlsplit(uri)
+    if parts.scheme not in ("http", "https") or not parts.netloc or any(c in parts.netloc for c in " ;,'\"\n"):
+        return None
+    return f"{parts.scheme}://{parts.netloc.rsplit('@', 1)[-1]}"
+
+
+def allow_form_target(response: HttpResponse, uri: str) -> None:
+    """Let this page's forms lead to `uri`'s origin as well as our own (and nowhere else).
+
+    Chromium applies `form-action` to the redirects that follow a form's submission, so the OAuth
+    consent form — whose answer is a redirect to the app's validated `redirect_uri` — must name that
+    origin, or Authorize and Cancel silently do nothing.
+    """
+    origin = origin_of(uri)
+    if origin is None:
+        return
+    policy = getattr(settings, "CONTENT_SECURITY_POLICY", DEFAULT_POLICY)
+    response["Content-Security-Policy"] = policy.replace(FORM_ACTION, f"{FORM_ACTION} {origin}")
 
 
 class ContentSecurityPolicyMiddleware:
