@@ -26,9 +26,10 @@ from core.admin import (
     permitted_team_ids,
 )
 from core.exceptions import DomainError
-from jobs.flows.documents import check_template, document_context, render_html, render_pdf
-from jobs.flows.services import regenerate_flow, resend_flow
-from jobs.models import Flow, FlowAttempt, FlowGroup, FlowStatus, FlowTemplate, Job, JobStatus, RecipientRule
+from flows.documents import check_template, document_context, render_html, render_pdf
+from flows.models import Flow, FlowAttempt, FlowGroup, FlowStatus, FlowTemplate, RecipientRule
+from flows.services import regenerate_flow, resend_flow
+from jobs.models import Job, JobStatus
 
 
 class FlowTemplateForm(TeamConsistentForm):
@@ -51,7 +52,7 @@ def preview_link(template: FlowTemplate) -> str:
     """A link to the template's PDF preview (served by `FlowTemplateAdmin.preview_view`)."""
     if template.pk is None:
         return "—"
-    url = reverse("admin:jobs_flowtemplate_preview", args=[template.pk])
+    url = reverse("admin:flows_flowtemplate_preview", args=[template.pk])
     return format_html('<a href="{}" target="_blank">PDF with the latest completed job of this type</a>', url)
 
 
@@ -71,7 +72,7 @@ class FlowTemplateAdmin(TeamScopedAdmin):
 
     def get_urls(self) -> list[URLPattern]:
         preview = self.admin_site.admin_view(self.preview_view)
-        return [path("<uuid:pk>/preview/", preview, name="jobs_flowtemplate_preview"), *super().get_urls()]
+        return [path("<uuid:pk>/preview/", preview, name="flows_flowtemplate_preview"), *super().get_urls()]
 
     def preview_view(self, request: HttpRequest, pk: Any) -> HttpResponse:
         template = self.get_object(request, str(pk))
@@ -198,12 +199,12 @@ class FlowAdmin(TeamScopedAdmin):
     def download(self, flow: Flow) -> str:
         if not flow.document:
             return "—"
-        url = reverse("admin:jobs_flow_document", args=[flow.pk])
+        url = reverse("admin:flows_flow_document", args=[flow.pk])
         return format_html('<a href="{}" target="_blank">PDF</a>', url)
 
     def get_urls(self) -> list[URLPattern]:
         document = self.admin_site.admin_view(self.document_view)
-        return [path("<uuid:pk>/document/", document, name="jobs_flow_document"), *super().get_urls()]
+        return [path("<uuid:pk>/document/", document, name="flows_flow_document"), *super().get_urls()]
 
     def document_view(self, request: HttpRequest, pk: Any) -> HttpResponse:
         flow = self.get_object(request, str(pk))
@@ -243,9 +244,9 @@ class FlowGroupAdmin(TeamScopedAdmin):
 @dashboard_panel
 def failed_flows_dashboard(request: HttpRequest) -> list[DashboardTile]:
     """Documents that gave up (status FAILED), counted over the flows this person may see."""
-    flow_admin = admin.site._registry.get(Flow)
-    if not isinstance(flow_admin, FlowAdmin) or not flow_admin.has_view_permission(request):
+    flow_admin = admin.site.get_model_admin(Flow)
+    if not flow_admin.has_view_permission(request):
         return []
     failed = flow_admin.get_queryset(request).filter(status=FlowStatus.FAILED).order_by().count()
-    url = f"{reverse('admin:jobs_flow_changelist')}?status__exact={FlowStatus.FAILED}"
+    url = f"{reverse('admin:flows_flow_changelist')}?status__exact={FlowStatus.FAILED}"
     return [DashboardTile("Needs attention", "Failed flows", failed, url, "bad" if failed else "good")]

@@ -5,8 +5,9 @@ from __future__ import annotations
 from django.db import transaction
 
 from core.demo import DemoContext
-from jobs.flows.services import start_flow_group
-from jobs.models import FlowGroup, FlowKind, FlowTemplate, Job, JobStatus, JobType
+from flows.models import FlowGroup, FlowKind, FlowTemplate
+from flows.services import start_flow_group
+from jobs.models import Job, JobStatus, JobType
 
 READINGS = """
 {% if readings %}

@@ -14,7 +14,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from core.exceptions import InvalidInputError
-from jobs.models import Flow, FlowKind, FlowTemplate, Job, RecipientRule, ResultType
+from flows.models import Flow, FlowKind, FlowTemplate, RecipientRule
+from jobs.models import Job, ResultType
 
 # Templates written by a team are rendered by an engine of their own: no loaders (no include or
 # extends of project files), no custom tag libraries, autoescaping on. Their context is plain data

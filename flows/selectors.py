@@ -11,7 +11,7 @@ from django.db.models import Count, QuerySet
 from django.db.models.functions import TruncDay, TruncMonth, TruncWeek
 
 from accounts.models import Team
-from jobs.models import AttemptOutcome, Flow, FlowAttempt, FlowGroup, FlowKind, FlowStage, FlowStatus
+from flows.models import AttemptOutcome, Flow, FlowAttempt, FlowGroup, FlowKind, FlowStage, FlowStatus
 
 TRUNCATE = {"day": TruncDay, "week": TruncWeek, "month": TruncMonth}
 MAX_BUCKETS = 1000

@@ -9,20 +9,11 @@ from django.utils import timezone
 
 from accounts.models import Actor, Team
 from core.exceptions import InvalidInputError, StateConflictError
-from jobs.flows.documents import check_template
-from jobs.flows.tasks import enqueue_flow
-from jobs.flows.worker import refresh_group_status
-from jobs.models import (
-    Flow,
-    FlowGroup,
-    FlowKind,
-    FlowStatus,
-    FlowTemplate,
-    Job,
-    JobStatus,
-    JobType,
-    RecipientRule,
-)
+from flows.documents import check_template
+from flows.models import Flow, FlowGroup, FlowKind, FlowStatus, FlowTemplate, RecipientRule
+from flows.tasks import enqueue_flow
+from flows.worker import refresh_group_status
+from jobs.models import Job, JobStatus, JobType
 
 
 def _check_template_fields(recipient_rule: str, fixed_recipients: list[str], subject: str, body: str) -> None:

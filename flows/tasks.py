@@ -9,15 +9,15 @@ from django.db import transaction
 from django_tasks import task, task_backends
 from django_tasks_db import DatabaseBackend
 
-from jobs.models import Flow
+from flows.models import Flow
 
 QUEUE = "flows"
 
 
 @task(queue_name=QUEUE)
 def process_flow_task(flow_id: str) -> str:
-    """Render and/or send one flow; see `jobs.flows.worker.process_flow`."""
-    from jobs.flows.worker import process_flow
+    """Render and/or send one flow; see `flows.worker.process_flow`."""
+    from flows.worker import process_flow
 
     return process_flow(uuid.UUID(flow_id))
 

@@ -29,9 +29,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from jobs.flows.documents import DocumentError, build_email, message_id, render_document
-from jobs.flows.tasks import enqueue_flow
-from jobs.models import (
+from flows.documents import DocumentError, build_email, message_id, render_document
+from flows.models import (
     AttemptOutcome,
     Flow,
     FlowAttempt,
@@ -41,6 +40,7 @@ from jobs.models import (
     FlowStatus,
     flow_document_path,
 )
+from flows.tasks import enqueue_flow
 from webhooks.models import EventType
 from webhooks.services import record_event
 

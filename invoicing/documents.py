@@ -1,7 +1,7 @@
 """Rendering an invoice as a PDF: the team's template and invoicing profile, the lines and the totals.
 
 The HTML lives in `invoicing/templates/invoicing/invoice.html`; the PDF comes from the same WeasyPrint
-machinery the flows use (`jobs.flows.documents.render_pdf`).
+machinery the flows use (`flows.documents.render_pdf`).
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ from typing import Any
 
 from django.template.loader import render_to_string
 
+from flows.documents import PDF_CONTENT_TYPE, render_pdf
 from invoicing import selectors
 from invoicing.models import Invoice, InvoiceStatus, InvoiceTemplate, LineUnit
 from invoicing.money import ZERO
-from jobs.flows.documents import PDF_CONTENT_TYPE, render_pdf
 
 __all__ = ["PDF_CONTENT_TYPE", "invoice_context", "invoice_filename", "render_invoice_html", "render_invoice_pdf"]
 

@@ -24,7 +24,7 @@ from core.admin import (
     permitted_team_ids,
 )
 from core.exceptions import DomainError, InvalidInputError
-from jobs.flow_admin import FlowTemplateInline  # also registers the flows admin (templates, groups, flows)
+from flows.admin import FlowTemplateInline  # also registers the flows admin (templates, groups, flows)
 from jobs.models import Job, JobEvent, JobStatus, JobType, ResultType
 from jobs.services import (
     assign_job,

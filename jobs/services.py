@@ -13,7 +13,7 @@ from jsonschema.exceptions import SchemaError
 from accounts.models import Actor, Membership, Team, User
 from assets.models import Asset
 from core.exceptions import InvalidInputError, StateConflictError
-from jobs.flows.services import start_flow_group
+from flows.services import start_flow_group
 from jobs.models import Job, JobEvent, JobStatus, JobType, ResultType
 from projects.models import Client, Project, Site
 from webhooks.models import EventType

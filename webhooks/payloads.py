@@ -25,7 +25,7 @@ from core.api.renderers import PreCamelized
 # model label → the viewset whose `retrieve` answers `GET /v1/<resource>/{id}` for it
 RETRIEVE_VIEWSETS: dict[str, str] = {
     "jobs.job": "jobs.api.views.JobViewSet",
-    "jobs.flow": "jobs.api.flow_views.FlowViewSet",
+    "flows.flow": "flows.api.views.FlowViewSet",
     "assets.asset": "assets.api.views.AssetViewSet",
     "projects.project": "projects.api.views.ProjectViewSet",
     "invoicing.invoice": "invoicing.api.views.InvoiceViewSet",

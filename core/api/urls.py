@@ -3,7 +3,7 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerView
 
-API_APPS = ["accounts", "jobs", "projects", "assets", "invoicing", "search", "metrics", "webhooks"]
+API_APPS = ["accounts", "jobs", "flows", "projects", "assets", "invoicing", "search", "metrics", "webhooks"]
 
 urlpatterns = [
     path("openapi.json", SpectacularJSONAPIView.as_view(), name="openapi"),

@@ -3,7 +3,7 @@ from __future__ import annotations
 import django_filters
 
 from core.api.filters import MillisecondsFilter, TeamFilterSet
-from jobs.models import FlowGroup, FlowGroupStatus
+from flows.models import FlowGroup, FlowGroupStatus
 
 
 class FlowGroupFilter(TeamFilterSet):

@@ -13,16 +13,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.api.serializers import InputSerializer, QueryParamsSerializer
-from jobs.models import (
-    Flow,
-    FlowAttempt,
-    FlowGroup,
-    FlowKind,
-    FlowStatus,
-    FlowTemplate,
-    RecipientRule,
-    ResultType,
-)
+from flows.models import Flow, FlowAttempt, FlowGroup, FlowKind, FlowStatus, FlowTemplate, RecipientRule
+from jobs.models import ResultType
 
 DOCUMENT_LINK_SALT = "flows.document"
 

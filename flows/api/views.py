@@ -26,8 +26,9 @@ from accounts.models import Team
 from core.api.errors import bad_request
 from core.api.permissions import ScopePermission
 from core.api.views import UUID_PATTERN, BaseAPIView, ListMixin, RetrieveMixin, TeamScopedViewSet, envelope
-from jobs.api.flow_filters import FlowGroupFilter
-from jobs.api.flow_serializers import (
+from flows import selectors, services
+from flows.api.filters import FlowGroupFilter
+from flows.api.serializers import (
     FlowGroupSerializer,
     FlowMetricsQuerySerializer,
     FlowMetricsSerializer,
@@ -39,9 +40,9 @@ from jobs.api.flow_serializers import (
     ResendSerializer,
     flow_for_token,
 )
-from jobs.flows import selectors, services
-from jobs.flows.documents import attachment_name
-from jobs.models import Flow, FlowAttempt, FlowGroup, FlowTemplate, JobType
+from flows.documents import attachment_name
+from flows.models import Flow, FlowAttempt, FlowGroup, FlowTemplate
+from jobs.models import JobType
 
 TAGS = ["flows"]
 

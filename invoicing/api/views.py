@@ -45,7 +45,7 @@ from invoicing.models import (
     InvoicingProfile,
     Rate,
 )
-from jobs.api.flow_views import FirstRendererNegotiation
+from flows.api.views import FirstRendererNegotiation
 from projects.models import Client
 
 TAGS = ["invoices"]

@@ -1,27 +1,9 @@
-from django.urls import re_path
 from rest_framework.routers import SimpleRouter
 
-from core.api.views import UUID_PATTERN
-from jobs.api.flow_views import (
-    DOCUMENT_PATH,
-    FlowDocumentView,
-    FlowGroupViewSet,
-    FlowMetricsView,
-    FlowTemplateViewSet,
-    FlowViewSet,
-)
 from jobs.api.views import JobTypeViewSet, JobViewSet
 
 router = SimpleRouter(trailing_slash=False)
 router.register("jobs", JobViewSet, basename="job")
 router.register("job-types", JobTypeViewSet, basename="job-type")
-router.register(rf"job-types/(?P<id>{UUID_PATTERN})/flow-templates", FlowTemplateViewSet, basename="flow-template")
-router.register("flows/groups", FlowGroupViewSet, basename="flow-group")
-router.register("flows", FlowViewSet, basename="flow")
 
-urlpatterns = [
-    re_path(DOCUMENT_PATH, FlowDocumentView.as_view(), name="flow-document"),
-    # GET /v1/metrics/flows lives with the flows it measures.
-    re_path(r"^metrics/flows$", FlowMetricsView.as_view(), name="flow-metrics"),
-    *router.urls,
-]
+urlpatterns = router.urls

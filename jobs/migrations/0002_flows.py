@@ -2,7 +2,7 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import jobs.models
+import flows.models
 import uuid
 from django.db import migrations, models
 
@@ -70,7 +70,7 @@ class Migration(migrations.Migration):
                 ('lease_expires_at', models.DateTimeField(blank=True, null=True)),
                 ('subject', models.CharField(blank=True, max_length=500)),
                 ('recipients', models.JSONField(blank=True, default=list)),
-                ('document', models.FileField(blank=True, max_length=300, upload_to=jobs.models.flow_document_path)),
+                ('document', models.FileField(blank=True, max_length=300, upload_to=flows.models.flow_document_path)),
                 ('document_size', models.PositiveIntegerField(blank=True, null=True)),
                 ('rendered_at', models.DateTimeField(blank=True, null=True)),
                 ('sent_at', models.DateTimeField(blank=True, null=True)),

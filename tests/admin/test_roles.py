@@ -120,15 +120,15 @@ def test_dashboard_counts_todays_and_overdue_jobs_with_links(world, staff_a):
 def _flow(team, status):
     from django.utils import timezone
 
-    from jobs.models import Flow, FlowGroup, FlowKind
+    from flows.models import Flow, FlowGroup, FlowKind
 
     group = FlowGroup.objects.create(team=team, job=JobFactory(team=team), job_completed_at=timezone.now())
     return Flow.objects.create(team=team, group=group, kind=FlowKind.REPORT, name="Service report", status=status)
 
 
 def test_dashboard_counts_failed_flows_and_drafts_of_the_team_with_links(world, staff_a):
+    from flows.models import FlowStatus
     from invoicing.models import InvoiceStatus
-    from jobs.models import FlowStatus
     from tests.invoicing.factories import InvoiceFactory
 
     failed = _flow(world.a.team, FlowStatus.FAILED)
@@ -141,13 +141,13 @@ def test_dashboard_counts_failed_flows_and_drafts_of_the_team_with_links(world, 
     page = staff_a.get("/admin/")
     tiles = {(tile.label, tile.count, tile.url) for tile in page.context["groups"]["Needs attention"]}
     assert tiles == {
-        ("Failed flows", 1, "/admin/jobs/flow/?status__exact=FAILED"),
+        ("Failed flows", 1, "/admin/flows/flow/?status__exact=FAILED"),
         ("Drafts to finalize", 2, "/admin/invoicing/invoice/?status__exact=DRAFT"),
     }
     html = page.content.decode()
-    assert 'href="/admin/jobs/flow/?status__exact=FAILED"' in html
+    assert 'href="/admin/flows/flow/?status__exact=FAILED"' in html
     assert 'href="/admin/invoicing/invoice/?status__exact=DRAFT"' in html
-    assert list(staff_a.get("/admin/jobs/flow/", {"status__exact": "FAILED"}).context["cl"].result_list) == [failed]
+    assert list(staff_a.get("/admin/flows/flow/", {"status__exact": "FAILED"}).context["cl"].result_list) == [failed]
     listed = staff_a.get("/admin/invoicing/invoice/", {"status__exact": "DRAFT"}).context["cl"].result_list
     assert set(listed) == set(drafts)
 

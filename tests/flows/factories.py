@@ -13,8 +13,9 @@ from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
 from accounts.models import Actor
-from jobs.flows.tasks import QUEUE
-from jobs.models import Flow, FlowGroup, FlowKind, FlowTemplate, Job, JobStatus, ResultType
+from flows.models import Flow, FlowGroup, FlowKind, FlowTemplate
+from flows.tasks import QUEUE
+from jobs.models import Job, JobStatus, ResultType
 from jobs.services import complete_job
 from tests.conftest import TeamWorld
 from tests.factories import AssetFactory, ClientFactory, JobFactory, JobTypeFactory, SiteFactory

@@ -6,19 +6,9 @@ from typing import Any
 
 import pytest
 
-from jobs.flows.documents import render_pdf
-from jobs.models import (
-    Flow,
-    FlowGroup,
-    FlowGroupStatus,
-    FlowKind,
-    FlowStatus,
-    FlowTemplate,
-    Job,
-    JobStatus,
-    JobType,
-    RecipientRule,
-)
+from flows.documents import render_pdf
+from flows.models import Flow, FlowGroup, FlowGroupStatus, FlowKind, FlowStatus, FlowTemplate, RecipientRule
+from jobs.models import Job, JobStatus, JobType
 from tests.conftest import Api, ApiResponse, TeamWorld, World
 from tests.contract import BadInput, EndpointContract
 from tests.factories import JobFactory, JobTypeFactory
@@ -233,13 +223,13 @@ class TestDownloadFlowDocument(EndpointContract):
         flow = self.make_object(world.a)
         other = self.make_object(world.b)
         assert anon.get(self.url(flow), query={"token": "forged"}).status_code == 401
-        from jobs.api.flow_serializers import document_token
+        from flows.api.serializers import document_token
 
         assert anon.get(self.url(flow), query={"token": document_token(other)}).status_code == 401
         assert anon.get(self.url(other), query={"token": document_token(other)}).status_code == 200
 
     def test_a_link_expires_and_dies_with_regeneration(self, world: World, anon: Api, settings: Any) -> None:
-        from jobs.api.flow_serializers import document_token
+        from flows.api.serializers import document_token
 
         flow = self.make_object(world.a)
         token = document_token(flow)
@@ -313,7 +303,7 @@ class TestFlowMetrics(EndpointContract):
 def test_flow_metrics_are_correct(world: World) -> None:
     import datetime as dt
 
-    from jobs.models import AttemptOutcome, FlowAttempt, FlowStage
+    from flows.models import AttemptOutcome, FlowAttempt, FlowStage
 
     day = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)  # a Monday
     done = []

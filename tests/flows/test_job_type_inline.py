@@ -10,7 +10,8 @@ from django.contrib.auth.models import Group, Permission
 
 from accounts.models import Role
 from accounts.roles import group_name
-from jobs.models import FlowKind, FlowTemplate, JobType, RecipientRule
+from flows.models import FlowKind, FlowTemplate, RecipientRule
+from jobs.models import JobType
 from tests.admin.conftest import staff_client
 from tests.conftest import World
 from tests.factories import JobTypeFactory, MembershipFactory
@@ -55,7 +56,7 @@ def test_the_change_page_shows_the_inline_with_a_preview_link(world: World) -> N
     html = page.content.decode()
     assert f'name="{PREFIX}-TOTAL_FORMS"' in html
     assert "Gas safety certificate" in html and "Service report" in html
-    preview = f"/admin/jobs/flowtemplate/{template.pk}/preview/"
+    preview = f"/admin/flows/flowtemplate/{template.pk}/preview/"
     assert preview in html  # the standalone admin's preview view, linked from the inline
     pdf = staff_client(world.a.owner).get(preview)
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")

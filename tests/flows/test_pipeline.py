@@ -15,19 +15,9 @@ from django_tasks_db.models import DBTaskResult
 from pypdf import PdfReader
 
 from accounts.models import Actor
-from jobs.flows import services, worker
-from jobs.models import (
-    AttemptOutcome,
-    Flow,
-    FlowGroup,
-    FlowGroupStatus,
-    FlowKind,
-    FlowStage,
-    FlowStatus,
-    Job,
-    JobStatus,
-    ResultType,
-)
+from flows import services, worker
+from flows.models import AttemptOutcome, Flow, FlowGroup, FlowGroupStatus, FlowKind, FlowStage, FlowStatus
+from jobs.models import Job, JobStatus, ResultType
 from jobs.services import complete_job
 from tests.conftest import World
 from tests.flows.factories import complete, fast_forward, group_of, job_ready_to_complete, run_worker
@@ -219,7 +209,7 @@ def test_a_crash_while_sending_is_never_sent_twice(world: World) -> None:
     complete(job)
     flow = group_of(job).flows.get()
     with (
-        mock.patch("jobs.flows.worker.build_email", side_effect=SystemExit("killed mid-SMTP")),
+        mock.patch("flows.worker.build_email", side_effect=SystemExit("killed mid-SMTP")),
         pytest.raises(SystemExit),
     ):
         worker.process_flow(flow.pk, worker_id="dead-worker")
@@ -242,7 +232,7 @@ def test_duplicate_tasks_send_one_email(world: World) -> None:
     job.job_type.flow_templates.filter(kind=FlowKind.CERTIFICATE).delete()
     complete(job)
     flow = group_of(job).flows.get()
-    from jobs.flows.tasks import enqueue_flow
+    from flows.tasks import enqueue_flow
 
     for _ in range(3):
         enqueue_flow(flow)
@@ -306,7 +296,7 @@ def test_the_worker_command_runs_once(world: World) -> None:
     complete(job)
     with (
         mock.patch("django_tasks_db.management.commands.db_worker.close_old_connections"),
-        mock.patch("jobs.management.commands.flows_worker.close_old_connections"),
+        mock.patch("flows.management.commands.flows_worker.close_old_connections"),
     ):
         call_command("flows_worker", "--once")
     assert group_of(job).status == FlowGroupStatus.COMPLETED and len(mail.outbox) == 2

@@ -15,7 +15,8 @@ import pytest
 from django.db import connections
 
 from assets.models import Asset
-from jobs.models import FlowGroup, Job, JobEvent, JobStatus
+from flows.models import FlowGroup
+from jobs.models import Job, JobEvent, JobStatus
 from projects.models import Client
 from tests.conftest import Api, World
 from tests.factories import AssetFactory, JobFactory

@@ -32,7 +32,7 @@ from accounts.models import Membership, Team
 from core.api.serializers import InputSerializer, JSONObjectField, TeamPrimaryKeyField
 from core.demo import DemoContext, seed_team
 
-DOMAIN_APPS = ("accounts", "projects", "assets", "jobs", "invoicing", "webhooks", "core", "django_tasks_db")
+DOMAIN_APPS = ("accounts", "projects", "assets", "jobs", "flows", "invoicing", "webhooks", "core", "django_tasks_db")
 # Columns a request may legitimately touch without changing anything a client owns.
 VOLATILE = {("accounts", "apikey"): {"last_used_at"}, ("accounts", "oauthtoken"): {"last_used_at"}}
 SKIPPED_MODELS = {("core", "idempotencyrecord")}

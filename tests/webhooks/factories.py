@@ -12,7 +12,7 @@ from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
 from accounts.models import Actor
-from jobs.flows.tasks import QUEUE as FLOWS_QUEUE
+from flows.tasks import QUEUE as FLOWS_QUEUE
 from tests.conftest import TeamWorld
 from webhooks import services
 from webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint, WebhookEvent

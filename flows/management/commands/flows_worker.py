@@ -16,8 +16,8 @@ from django.db import close_old_connections
 from django_tasks import DEFAULT_TASK_BACKEND_ALIAS
 from django_tasks_db.management.commands.db_worker import Worker
 
-from jobs.flows.tasks import QUEUE
-from jobs.flows.worker import WORKER_ID, requeue_stalled_flows
+from flows.tasks import QUEUE
+from flows.worker import WORKER_ID, requeue_stalled_flows
 from webhooks.tasks import QUEUE as WEBHOOKS_QUEUE
 from webhooks.worker import requeue_stalled_deliveries
 
