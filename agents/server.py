@@ -4,7 +4,8 @@ Authentication is the API's: the token verifier resolves the bearer token with t
 `core.api.authentication.authenticate_token` the REST API uses (API keys and OAuth tokens alike).
 No token, or a token that does not resolve, is a 401 whose `WWW-Authenticate` header names the
 protected-resource metadata (`/.well-known/oauth-protected-resource/mcp`), as the MCP authorization
-spec requires. Scopes are checked per tool by the REST view each tool runs (see agents/rest.py).
+spec requires, and the scopes the tools need (`MCP_SCOPES`), so an OAuth client asks for no more.
+Scopes are checked per tool by the REST view each tool runs (see agents/rest.py).
 """
 
 from __future__ import annotations
@@ -25,11 +26,21 @@ from starlette.datastructures import Headers
 from starlette.middleware.authentication import AuthenticationMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from accounts.scopes import Scope as APIScope
 from agents import prompts, resources, tools
 from core.api.authentication import authenticate_token
 
 MCP_PATH = "/mcp"
 RESOURCE_METADATA_PATH = "/.well-known/oauth-protected-resource" + MCP_PATH
+# What the tools, resources and prompts need, and so what an agent should ask for: each tool names its
+# scope and a test checks this covers every one of them (a write scope includes its read scope).
+MCP_SCOPES: tuple[str, ...] = (
+    APIScope.JOBS_WRITE,
+    APIScope.ASSETS_READ,
+    APIScope.PROJECTS_READ,
+    APIScope.INVOICES_READ,
+    APIScope.TEAM_READ,
+)
 INSTRUCTIONS = (
     "Shocking Energy is a field-service platform: jobs (service visits) of job types, moving PENDING → "
     "ASSIGNED → IN_PROGRESS → COMPLETED or CANCELLED; assets installed at sites of clients; projects; "
@@ -82,7 +93,7 @@ class RequireBearerToken:
         has_token = "authorization" in Headers(scope=scope)
         description = "The bearer token is invalid, expired or revoked." if has_token else "Authentication required."
         challenge = f'Bearer error="invalid_token", error_description="{description}", '
-        challenge += f'resource_metadata="{resource_metadata_url(scope)}"'
+        challenge += f'resource_metadata="{resource_metadata_url(scope)}", scope="{" ".join(MCP_SCOPES)}"'
         body = json.dumps({"error": "invalid_token", "error_description": description}).encode()
         await send(
             {
