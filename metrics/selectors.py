@@ -17,20 +17,13 @@ from django.db.models.functions import Trunc
 from django.utils import timezone
 
 from accounts.models import Team
-from core.exceptions import InvalidInputError
+from core.timerange import MICROSECOND, Interval, TimeRange, day_start, time_range
 from jobs.models import Job, JobStatus, JobType, ResultType
+from jobs.selectors import job_type_match
 from metrics.models import JobTally, TallyKind
 
-DEFAULT_RANGE = dt.timedelta(days=30)
-MAX_RANGE = dt.timedelta(days=731)  # two years, a leap day included
 OPEN_STATUSES = (JobStatus.PENDING, JobStatus.ASSIGNED, JobStatus.IN_PROGRESS)
 PERCENTILES = {"median": 0.5, "p90": 0.9}
-
-
-class Interval(models.TextChoices):
-    DAY = "day"
-    WEEK = "week"
-    MONTH = "month"
 
 
 class PercentileCont(models.Aggregate):
@@ -59,29 +52,6 @@ DURATIONS = (
 )  # fmt: skip
 
 
-def team_zone(team: Team) -> zoneinfo.ZoneInfo:
-    try:
-        return zoneinfo.ZoneInfo(team.timezone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return zoneinfo.ZoneInfo("UTC")
-
-
-def resolve_range(
-    date_from: dt.datetime | None, date_to: dt.datetime | None, *, now: dt.datetime | None = None
-) -> tuple[dt.datetime, dt.datetime]:
-    """Fill in the defaults (the last 30 days; only `date_to`: the 30 days before it; only `date_from`: up to now)."""
-    now = now or timezone.now()
-    if date_to is None:
-        date_to = now if date_from is None else max(now, date_from)
-    if date_from is None:
-        date_from = date_to - DEFAULT_RANGE
-    if date_from > date_to:
-        raise InvalidInputError("dateFrom must not be after dateTo.", "dateFrom")
-    if date_to - date_from > MAX_RANGE:
-        raise InvalidInputError("The range from dateFrom to dateTo may span at most 2 years (731 days).", "dateFrom")
-    return date_from, date_to
-
-
 def filtered_jobs(
     team: Team,
     *,
@@ -92,20 +62,12 @@ def filtered_jobs(
     """The team's jobs narrowed by the optional filters (a job type by key or id, as in `GET /v1/jobs`)."""
     jobs = Job.objects.filter(team=team)
     if job_type:
-        jobs = jobs.filter(_job_type_filter(job_type))
+        jobs = jobs.filter(job_type_match(job_type))
     if assigned_to is not None:
         jobs = jobs.filter(assigned_to_id=assigned_to)
     if project_id is not None:
         jobs = jobs.filter(project_id=project_id)
     return jobs
-
-
-def _job_type_filter(job_type: str) -> Q:
-    """A job type by id or, failing that, by key (as in `GET /v1/jobs`); on jobs and on tallies alike."""
-    try:
-        return Q(job_type_id=uuid.UUID(job_type))
-    except ValueError:
-        return Q(job_type__key=job_type)
 
 
 def job_metrics(
@@ -127,26 +89,24 @@ def job_metrics(
     the per-day tallies (`metrics.models.JobTally`) and only the partial days at its edges from the
     jobs; a constant number of queries, whatever the number of jobs.
     """
-    if interval not in Interval.values:
-        raise InvalidInputError(f"interval must be one of: {', '.join(Interval.values)}.", "interval")
     now = now or timezone.now()
-    date_from, date_to = resolve_range(date_from, date_to, now=now)
-    zone = team_zone(team)
+    span = time_range(team=team, date_from=date_from, date_to=date_to, interval=interval, now=now)
+    date_from, date_to, zone = span.start, span.end, span.zone
     jobs = filtered_jobs(team, job_type=job_type, assigned_to=assigned_to, project_id=project_id)
     created = jobs.filter(created_at__gte=date_from, created_at__lte=date_to)
     today = now.astimezone(zone).date()
     # The tallies hold whole days by job type: they answer unless the engineer or project narrows it.
     days = _whole_days(date_from, date_to, zone) if _on_postgres() and assigned_to is project_id is None else None
     if days is None:
-        cohort = _cohort_counts(created, interval, zone)
-        completed_by_bucket = _completed_counts(jobs, date_from, date_to, interval, zone)
+        cohort = _cohort_counts(created, span)
+        completed_by_bucket = _completed_counts(jobs, date_from, date_to, span)
         overdue = jobs.filter(status__in=OPEN_STATUSES, scheduled_date__lt=today).count()
     else:
         first, last = days
         start, end = day_start(first, zone), day_start(last + dt.timedelta(days=1), zone)
         tallies = JobTally.objects.filter(team=team)
         if job_type:
-            tallies = tallies.filter(_job_type_filter(job_type))
+            tallies = tallies.filter(job_type_match(job_type))
         whole = tallies.filter(day__gte=first, day__lte=last)
         cohort = _tallied_cohort(whole, interval)
         completed_by_bucket = _tallied_completions(whole, interval)
@@ -154,8 +114,8 @@ def job_metrics(
         for edge_from, edge_to in ((date_from, start - MICROSECOND), (end, date_to)):
             if edge_from <= edge_to:
                 edge = jobs.filter(created_at__gte=edge_from, created_at__lte=edge_to)
-                cohort.add(_cohort_counts(edge, interval, zone))
-                _merge(completed_by_bucket, _completed_counts(jobs, edge_from, edge_to, interval, zone))
+                cohort.add(_cohort_counts(edge, span))
+                _merge(completed_by_bucket, _completed_counts(jobs, edge_from, edge_to, span))
         overdue = _sum(tallies.filter(kind=TallyKind.OPEN_SCHEDULED, day__lt=today))
     durations = _durations(created)
     total = sum(cohort.by_status.values())
@@ -172,15 +132,11 @@ def job_metrics(
         "completion_rate": round(completed / total, 4) if total else None,
         "durations": durations,
         "overdue_open": overdue,
-        "series": _series(cohort.created, completed_by_bucket, date_from, date_to, interval, zone),
+        "series": [
+            {"start": start, "created": cohort.created.get(start, 0), "completed": completed_by_bucket.get(start, 0)}
+            for start in span.bucket_starts()
+        ],
     }
-
-
-MICROSECOND = dt.timedelta(microseconds=1)
-
-
-def day_start(day: dt.date, zone: zoneinfo.ZoneInfo) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time.min, tzinfo=zone)
 
 
 def _whole_days(
@@ -251,11 +207,7 @@ def _merge(into: dict[Any, int], counts: dict[Any, int]) -> None:
         into[key] = into.get(key, 0) + count
 
 
-def _bucket(field_name: str, interval: str, zone: zoneinfo.ZoneInfo) -> Trunc:
-    return Trunc(field_name, interval, output_field=models.DateField(), tzinfo=zone)
-
-
-def _cohort_counts(created: QuerySet[Job], interval: str, zone: zoneinfo.ZoneInfo) -> Cohort:
+def _cohort_counts(created: QuerySet[Job], span: TimeRange) -> Cohort:
     """Every count of the cohort in one query: `GROUP BY status, result, job type, creation bucket`.
 
     On PostgreSQL this is one index-only scan of `metrics_job_created_idx` and a hash aggregate of at
@@ -264,7 +216,7 @@ def _cohort_counts(created: QuerySet[Job], interval: str, zone: zoneinfo.ZoneInf
     """
     cohort = Cohort()
     rows = (
-        created.annotate(bucket=_bucket("created_at", interval, zone))
+        created.annotate(bucket=span.bucket("created_at"))
         .values("status", "result_type", "job_type_id", "bucket")
         .annotate(count=Count("*"))
         .order_by()
@@ -329,57 +281,17 @@ def _by_job_type(counts: dict[uuid.UUID, int]) -> list[dict[str, Any]]:
 
 
 def _completed_counts(
-    jobs: QuerySet[Job], date_from: dt.datetime, date_to: dt.datetime, interval: str, zone: zoneinfo.ZoneInfo
+    jobs: QuerySet[Job], date_from: dt.datetime, date_to: dt.datetime, span: TimeRange
 ) -> dict[dt.date, int]:
     """Jobs completed from `date_from` to `date_to` (inclusive), per bucket of the team's timezone."""
     rows = (
         jobs.filter(completed_at__gte=date_from, completed_at__lte=date_to)
-        .annotate(bucket=_bucket("completed_at", interval, zone))
+        .annotate(bucket=span.bucket("completed_at"))
         .values("bucket")
         .annotate(count=Count("*"))
         .order_by()
     )
     return {row["bucket"]: row["count"] for row in rows}
-
-
-def _series(
-    created: dict[dt.date, int],
-    completed: dict[dt.date, int],
-    date_from: dt.datetime,
-    date_to: dt.datetime,
-    interval: str,
-    zone: zoneinfo.ZoneInfo,
-) -> list[dict[str, Any]]:
-    """Created (counted with the cohort) and completed per bucket (the team's local day, ISO week
-    from Monday, or month), zero-filled."""
-    return [
-        {"start": start, "created": created.get(start, 0), "completed": completed.get(start, 0)}
-        for start in bucket_starts(date_from, date_to, interval, zone)
-    ]
-
-
-def bucket_start(day: dt.date, interval: str) -> dt.date:
-    if interval == Interval.WEEK:
-        return day - dt.timedelta(days=day.weekday())
-    if interval == Interval.MONTH:
-        return day.replace(day=1)
-    return day
-
-
-def bucket_starts(
-    date_from: dt.datetime, date_to: dt.datetime, interval: str, zone: zoneinfo.ZoneInfo
-) -> list[dt.date]:
-    """Every bucket from the one holding `date_from` to the one holding `date_to`, in the team's timezone."""
-    start = bucket_start(date_from.astimezone(zone).date(), interval)
-    last = bucket_start(date_to.astimezone(zone).date(), interval)
-    starts = []
-    while start <= last:
-        starts.append(start)
-        if interval == Interval.MONTH:
-            start = (start.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-        else:
-            start += dt.timedelta(days=7 if interval == Interval.WEEK else 1)
-    return starts
 
 
 def _on_postgres() -> bool:

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 import django_filters
@@ -8,6 +7,7 @@ from django.db.models import QuerySet
 
 from core.api.filters import MillisecondsFilter, TeamFilterSet
 from jobs.models import Job, JobStatus, ResultType
+from jobs.selectors import job_type_match
 
 
 class JobFilter(TeamFilterSet):
@@ -31,7 +31,4 @@ class JobFilter(TeamFilterSet):
         fields: list[str] = []
 
     def filter_job_type(self, queryset: QuerySet[Job], name: str, value: Any) -> QuerySet[Job]:
-        try:
-            return queryset.filter(job_type_id=uuid.UUID(value))
-        except ValueError:
-            return queryset.filter(job_type__key=value)
+        return queryset.filter(job_type_match(value))

@@ -1,40 +1,18 @@
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from rest_framework import serializers
 
-from core.api.serializers import QueryParamsSerializer
+from core.api.timerange import TimeRangeQuerySerializer
+from core.timerange import Interval
 from jobs.models import JobStatus, ResultType
-from metrics.selectors import Interval
 
 
-class MillisecondsField(serializers.IntegerField):
-    """A Unix timestamp in milliseconds, read as an aware UTC datetime."""
+class JobMetricsQuerySerializer(TimeRangeQuerySerializer):
+    """Query parameters of `GET /v1/metrics/jobs` (camelCase, as on the wire): the shared time range
+    (`dateFrom`, `dateTo` on the jobs' `createdAt`, `interval`) and the filters."""
 
-    def to_internal_value(self, data: Any) -> Any:  # an aware datetime
-        milliseconds = super().to_internal_value(data)
-        if milliseconds < 0:
-            raise serializers.ValidationError("Must be a Unix timestamp in milliseconds (not negative).")
-        try:
-            return dt.datetime.fromtimestamp(milliseconds / 1000, tz=dt.UTC)
-        except (OverflowError, OSError, ValueError):
-            raise serializers.ValidationError("Must be a Unix timestamp in milliseconds.") from None
-
-
-class JobMetricsQuerySerializer(QueryParamsSerializer):
-    """Query parameters of `GET /v1/metrics/jobs` (camelCase, as on the wire)."""
-
-    dateFrom = MillisecondsField(  # noqa: N815
-        source="date_from", required=False, help_text="Jobs created at or after (Unix ms); default dateTo − 30 days."
-    )
-    dateTo = MillisecondsField(  # noqa: N815
-        source="date_to", required=False, help_text="Jobs created at or before (Unix ms); default now."
-    )
-    interval = serializers.ChoiceField(
-        choices=Interval.choices, default=Interval.DAY, help_text="Time-series bucket, in the team's timezone."
-    )
     jobType = serializers.CharField(  # noqa: N815
         source="job_type", required=False, max_length=64, help_text="A job type's key or id."
     )

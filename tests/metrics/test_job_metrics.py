@@ -11,6 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from core import timerange
 from jobs.models import Job, JobStatus, ResultType
 from metrics import selectors
 from tests.conftest import ApiResponse, TeamWorld, World
@@ -205,5 +206,5 @@ class TestWithoutPercentileCont:
     def test_bucket_starts_across_a_dst_change(self) -> None:
         # Clocks go forward on 29 March 2026: local midnight is 23:00 UTC before, 22:00 UTC after.
         start, end = utc(2026, 3, 28, 23, 30), utc(2026, 3, 30, 22, 30)
-        starts = selectors.bucket_starts(start, end, "day", ZONE)
+        starts = timerange.bucket_starts(start, end, "day", ZONE)
         assert starts == [dt.date(2026, 3, 29), dt.date(2026, 3, 30), dt.date(2026, 3, 31)]
