@@ -8,13 +8,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, QuerySet
-from django.db.models.functions import TruncDay, TruncMonth, TruncWeek
 
 from accounts.models import Team
+from core.timerange import Interval, time_range
 from flows.models import AttemptOutcome, Flow, FlowAttempt, FlowGroup, FlowKind, FlowStage, FlowStatus
-
-TRUNCATE = {"day": TruncDay, "week": TruncWeek, "month": TruncMonth}
-MAX_BUCKETS = 1000
 
 
 def flow_groups_for(team: Team) -> QuerySet[FlowGroup]:
@@ -22,30 +19,12 @@ def flow_groups_for(team: Team) -> QuerySet[FlowGroup]:
     return FlowGroup.objects.filter(team=team).prefetch_related("flows")
 
 
-def period_starts(date_from: dt.datetime, date_to: dt.datetime, interval: str) -> list[dt.date]:
-    """The first day of every `interval` bucket that overlaps `date_from`..`date_to` (weeks start Monday)."""
-    day = date_from.date()
-    if interval == "week":
-        day -= dt.timedelta(days=day.weekday())
-    elif interval == "month":
-        day = day.replace(day=1)
-    starts = []
-    while day <= date_to.date():
-        starts.append(day)
-        if interval == "day":
-            day += dt.timedelta(days=1)
-        elif interval == "week":
-            day += dt.timedelta(days=7)
-        else:
-            day = (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-    return starts
-
-
 @dataclass(frozen=True)
 class FlowMetrics:
     date_from: dt.datetime
     date_to: dt.datetime
     interval: str
+    timezone: str
     total: int
     by_status: dict[str, int]
     by_kind: dict[str, int]
@@ -56,12 +35,22 @@ class FlowMetrics:
     series: list[dict[str, Any]]
 
 
-def flow_metrics(*, team: Team, date_from: dt.datetime, date_to: dt.datetime, interval: str) -> FlowMetrics:
+def flow_metrics(
+    *,
+    team: Team,
+    date_from: dt.datetime | None = None,
+    date_to: dt.datetime | None = None,
+    interval: str = Interval.DAY,
+    now: dt.datetime | None = None,
+) -> FlowMetrics:
     """Metrics over the team's flows created in `date_from`..`date_to` (inclusive).
 
-    The send success rate counts finished delivery attempts (a retried failure counts as a failure);
-    time to sent runs from the job's completion to the flow's latest delivery.
+    The range's defaults, limits and buckets (in the team's timezone) are `core.timerange`'s, the same
+    as the job metrics'. The send success rate counts finished delivery attempts (a retried failure
+    counts as a failure); time to sent runs from the job's completion to the flow's latest delivery.
     """
+    span = time_range(team=team, date_from=date_from, date_to=date_to, interval=interval, now=now)
+    date_from, date_to = span.start, span.end
     flows = Flow.objects.filter(team=team, created_at__gte=date_from, created_at__lte=date_to).order_by()
     by_status = {status: 0 for status in FlowStatus.values}
     by_status.update(dict(flows.values_list("status").annotate(n=Count("id")).values_list("status", "n")))
@@ -87,17 +76,11 @@ def flow_metrics(*, team: Team, date_from: dt.datetime, date_to: dt.datetime, in
         if sent_at is not None
     ]
 
-    truncate = TRUNCATE[interval]
     buckets: dict[dt.date, dict[str, int]] = {
-        start: {"created": 0, "sent": 0, "failed": 0} for start in period_starts(date_from, date_to, interval)
+        start: {"created": 0, "sent": 0, "failed": 0} for start in span.bucket_starts()
     }
-    rows = (
-        flows.annotate(period=truncate("created_at", tzinfo=dt.UTC))
-        .values_list("period", "status")
-        .annotate(n=Count("id"))
-    )
-    for period, status, count in rows:
-        start = period.date() if isinstance(period, dt.datetime) else period
+    rows = flows.annotate(period=span.bucket("created_at")).values_list("period", "status").annotate(n=Count("id"))
+    for start, status, count in rows:
         bucket = buckets.setdefault(start, {"created": 0, "sent": 0, "failed": 0})
         bucket["created"] += count
         if status == FlowStatus.SENT:
@@ -108,7 +91,8 @@ def flow_metrics(*, team: Team, date_from: dt.datetime, date_to: dt.datetime, in
     return FlowMetrics(
         date_from=date_from,
         date_to=date_to,
-        interval=interval,
+        interval=span.interval,
+        timezone=str(span.zone),
         total=sum(by_status.values()),
         by_status=by_status,
         by_kind=by_kind,

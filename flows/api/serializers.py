@@ -12,7 +12,9 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from core.api.serializers import InputSerializer, QueryParamsSerializer
+from core.api.serializers import InputSerializer
+from core.api.timerange import TimeRangeQuerySerializer
+from core.timerange import Interval
 from flows.models import Flow, FlowAttempt, FlowGroup, FlowKind, FlowStatus, FlowTemplate, RecipientRule
 from jobs.models import ResultType
 
@@ -176,14 +178,8 @@ class ResendSerializer(InputSerializer):
 # --- Metrics ---------------------------------------------------------------------------------------
 
 
-class FlowMetricsQuerySerializer(QueryParamsSerializer):
-    dateFrom = serializers.IntegerField(  # noqa: N815
-        required=False, min_value=0, help_text="Unix ms, inclusive, on createdAt. Default: dateTo − 30 days."
-    )
-    dateTo = serializers.IntegerField(  # noqa: N815
-        required=False, min_value=0, help_text="Unix ms, inclusive, on createdAt. Default: now."
-    )
-    interval = serializers.ChoiceField(choices=["day", "week", "month"], required=False, default="day")
+class FlowMetricsQuerySerializer(TimeRangeQuerySerializer):
+    """`dateFrom`, `dateTo` (on the flows' `createdAt`) and `interval`, read as every metrics endpoint reads them."""
 
 
 def _counts_serializer(name: str, keys: list[str]) -> type[serializers.Serializer[Any]]:
@@ -196,7 +192,9 @@ FlowKindCountsSerializer = _counts_serializer("FlowKindCountsSerializer", FlowKi
 
 
 class FlowMetricsPointSerializer(serializers.Serializer[Any]):
-    period_start = serializers.DateField(help_text="First day of the bucket (weeks start on Monday).")
+    period_start = serializers.DateField(
+        help_text="First day of the bucket, in the team's timezone (weeks start on Monday)."
+    )
     created = serializers.IntegerField()
     sent = serializers.IntegerField(help_text="Of those created in the bucket, how many are SENT now.")
     failed = serializers.IntegerField(help_text="Of those created in the bucket, how many are FAILED now.")
@@ -205,7 +203,8 @@ class FlowMetricsPointSerializer(serializers.Serializer[Any]):
 class FlowMetricsSerializer(serializers.Serializer[Any]):
     date_from = serializers.DateTimeField()
     date_to = serializers.DateTimeField()
-    interval = serializers.ChoiceField(choices=["day", "week", "month"])
+    interval = serializers.ChoiceField(choices=Interval.choices)
+    timezone = serializers.CharField(help_text="The team's timezone, in which the series' buckets are cut.")
     total = serializers.IntegerField()
     by_status = FlowStatusCountsSerializer()
     by_kind = FlowKindCountsSerializer()

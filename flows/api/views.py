@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable
 from functools import cached_property
 from typing import Any, ClassVar
 
 from django.db.models import Prefetch, QuerySet
 from django.http import HttpResponse
-from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status
@@ -23,7 +21,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.models import Team
-from core.api.errors import bad_request
 from core.api.permissions import ScopePermission
 from core.api.views import UUID_PATTERN, BaseAPIView, ListMixin, RetrieveMixin, TeamScopedViewSet, envelope
 from flows import selectors, services
@@ -233,25 +230,7 @@ class FlowMetricsView(BaseAPIView):
     def get(self, request: Request) -> Response:
         query = FlowMetricsQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        params = query.validated_data
-        date_to = _from_ms(params.get("dateTo"), "dateTo") or timezone.now()
-        date_from = _from_ms(params.get("dateFrom"), "dateFrom") or date_to - dt.timedelta(days=30)
-        if date_from > date_to:
-            raise bad_request("dateFrom", "dateFrom must not be after dateTo.")
-        interval = params["interval"]
-        if len(selectors.period_starts(date_from, date_to, interval)) > selectors.MAX_BUCKETS:
-            raise bad_request("interval", f"Too many {interval}s in this range (at most {selectors.MAX_BUCKETS}).")
-        metrics = selectors.flow_metrics(team=self.team, date_from=date_from, date_to=date_to, interval=interval)
-        return envelope(FlowMetricsSerializer(metrics).data)
-
-
-def _from_ms(value: int | None, path: str) -> dt.datetime | None:
-    if value is None:
-        return None
-    try:
-        return dt.datetime.fromtimestamp(value / 1000, tz=dt.UTC)
-    except (OverflowError, OSError, ValueError):
-        raise bad_request(path, "Must be a Unix timestamp in milliseconds.") from None
+        return envelope(FlowMetricsSerializer(selectors.flow_metrics(team=self.team, **query.validated_data)).data)
 
 
 DOCUMENT_PATH = rf"^flows/(?P<id>{UUID_PATTERN})/document$"

@@ -290,7 +290,7 @@ class TestFlowMetrics(EndpointContract):
         BadInput(path="interval", query={"interval": "year"}),
         BadInput(path="dateFrom", query={"dateFrom": "last-week"}),
         BadInput(path="dateFrom", query={"dateFrom": 2_000_000_000_000, "dateTo": 1_000_000_000_000}),
-        BadInput(path="interval", query={"dateFrom": 0, "dateTo": 2_000_000_000_000, "interval": "day"}),
+        BadInput(path="dateFrom", query={"dateFrom": 0, "dateTo": 2_000_000_000_000, "interval": "day"}),
     ]
 
     def check_happy(self, world: World, obj: Any, response: ApiResponse) -> None:
