@@ -14,6 +14,8 @@ from core.api.serializers import (
     UserSummarySerializer,
     actor_data,
 )
+from core.exceptions import InvalidInputError
+from jobs import selectors
 from jobs.models import Job, JobEvent, JobType, ResultType
 from projects.api.serializers import ClientBriefSerializer, ProjectBriefSerializer, SiteBriefSerializer
 from projects.models import Client, Project, Site
@@ -107,9 +109,10 @@ class JobCreateSerializer(InputSerializer):
         if (by_id is None) == (by_key is None):
             raise serializers.ValidationError({"job_type_id": ["Give exactly one of jobTypeId or jobType."]})
         if by_key is not None:
-            by_id = JobType.objects.filter(team=self.context["team"], key=by_key).first()
-            if by_id is None:
-                raise serializers.ValidationError({"job_type": ["No job type with this key in your team."]})
+            try:
+                by_id = selectors.job_type_by_key_or_id(team=self.context["team"], value=by_key)
+            except InvalidInputError as error:  # reported on this serializer's field
+                raise serializers.ValidationError({"job_type": [str(error)]}) from None
         attrs["job_type"] = by_id
         for relation in ("client", "site", "asset", "project"):
             attrs[relation] = attrs.pop(f"{relation}_id", None)

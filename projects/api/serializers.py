@@ -10,7 +10,9 @@ from rest_framework import serializers
 from rest_framework.fields import empty
 
 from core.api.serializers import ActorSerializer, InputSerializer, TeamPrimaryKeyField, actor_data
+from core.exceptions import InvalidInputError
 from jobs.models import Job, JobStatus, JobType, ResultType
+from jobs.selectors import job_type_by_key_or_id
 from projects.countries import COUNTRY_CODES
 from projects.models import Client, ClientType, Project, ProjectRevision, ProjectStatus, ProjectTemplate, Site
 from projects.selectors import project_progress
@@ -214,9 +216,10 @@ class ProjectTemplateStepInputSerializer(InputSerializer):
         if (by_id is None) == (by_key is None):
             raise serializers.ValidationError({"job_type": ["Give exactly one of jobType or jobTypeId."]})
         if by_key is not None:
-            by_id = JobType.objects.filter(team=self.context["team"], key=by_key).first()
-            if by_id is None:
-                raise serializers.ValidationError({"job_type": ["No job type with this key in your team."]})
+            try:
+                by_id = job_type_by_key_or_id(team=self.context["team"], value=by_key)
+            except InvalidInputError as error:  # reported on this field, with the step's index
+                raise serializers.ValidationError({"job_type": [str(error)]}) from None
         attrs["job_type"] = by_id
         return attrs
 
