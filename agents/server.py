@@ -141,9 +141,15 @@ def build_app(server: MCPServer | None = None) -> Any:
     """The ASGI app serving /mcp: bearer authentication around the SDK's Streamable HTTP app.
 
     Its lifespan runs the SDK's session manager, so the project's ASGI router sends lifespan here.
+    Stateless HTTP: no MCP session lives in a process, so any request of any client (the 2025
+    handshake era's included, whose session ids would otherwise be known to one worker only) can be
+    served by any worker of any machine. Nothing the tools do needs a session: each call is one REST
+    operation with the caller's token.
     """
     server = server or build_server()
-    app: Any = server.streamable_http_app(streamable_http_path=MCP_PATH, transport_security=transport_security())
+    app: Any = server.streamable_http_app(
+        streamable_http_path=MCP_PATH, transport_security=transport_security(), stateless_http=True
+    )
     app = RequireBearerToken(app)
     app = AuthContextMiddleware(app)
     return AuthenticationMiddleware(app, backend=BearerAuthBackend(APITokenVerifier()))
