@@ -27,11 +27,12 @@ DIFF_FIELDS: tuple[tuple[str, str], ...] = (
 )  # fmt: skip
 
 
-def assets_for_team(team: Team) -> QuerySet[Asset]:
-    return Asset.objects.filter(team=team).select_related("site", "archived_by_user", "archived_by_key")
+def assets_for(*, team: Team) -> QuerySet[Asset]:
+    """The team's assets, each with its site and who archived it."""
+    return Asset.objects.for_team(team).select_related("site", "archived_by_user", "archived_by_key")
 
 
-def history_for_asset(team: Team, asset_id: Any) -> QuerySet[Any]:
+def history_for_asset(*, team: Team, asset_id: Any) -> QuerySet[Any]:
     """The history entries of one of the team's assets, with their actors loaded."""
     return HistoricalAsset.objects.filter(team=team, id=asset_id).select_related("history_user", "history_api_key")
 
@@ -123,7 +124,7 @@ def _ordered(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     return sorted(rows, key=lambda row: (-row["count"], str(row.get("name") or row.get("value") or "")))
 
 
-def filter_options(team: Team, archived: bool = False) -> dict[str, Any]:
+def filter_options(*, team: Team, archived: bool = False) -> dict[str, Any]:
     """The values each list filter can take for the team, with how many assets have each.
 
     One grouped query per facet. Facets count the assets the list shows by default (not archived, or
@@ -159,7 +160,7 @@ def filter_options(team: Team, archived: bool = False) -> dict[str, Any]:
 
 
 # Jobs at an asset --------------------------------------------------------------------------------------
-def job_summary(asset: Asset) -> dict[str, Any]:
+def job_summary(*, asset: Asset) -> dict[str, Any]:
     """How many of the asset's jobs are open, and its most recently completed job (or None)."""
     jobs = Job.objects.filter(team_id=asset.team_id, asset=asset)
     open_count = jobs.filter(status__in=OPEN_JOB_STATUSES).count()

@@ -21,6 +21,17 @@ class TeamQuerySet(models.QuerySet[_M]):
         return self.filter(team=team)
 
 
+def for_team(queryset: models.QuerySet[_M], team: Team) -> models.QuerySet[_M]:
+    """`queryset` narrowed to `team`'s rows: `TeamQuerySet.for_team` where the model has it, else by `team`.
+
+    The one place the API's tenancy is spelled (history tables and other querysets without
+    `TeamQuerySet` still carry a `team` column).
+    """
+    if isinstance(queryset, TeamQuerySet):
+        return queryset.for_team(team)
+    return queryset.filter(team=team)
+
+
 class TeamOwnedModel(models.Model):
     """A row that belongs to exactly one team; ids are UUIDs; created/updated stamped."""
 

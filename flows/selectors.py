@@ -7,16 +7,39 @@ import statistics
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Prefetch, QuerySet
 
 from accounts.models import Team
 from core.timerange import Interval, time_range
-from flows.models import AttemptOutcome, Flow, FlowAttempt, FlowGroup, FlowKind, FlowStage, FlowStatus
+from flows.models import (
+    AttemptOutcome,
+    Flow,
+    FlowAttempt,
+    FlowGroup,
+    FlowKind,
+    FlowStage,
+    FlowStatus,
+    FlowTemplate,
+)
 
 
-def flow_groups_for(team: Team) -> QuerySet[FlowGroup]:
+def flow_templates_for(*, team: Team, job_type_id: Any = None) -> QuerySet[FlowTemplate]:
+    """The team's flow templates (of one job type, if given)."""
+    queryset = FlowTemplate.objects.for_team(team)
+    return queryset if job_type_id is None else queryset.filter(job_type_id=job_type_id)
+
+
+def flow_groups_for(*, team: Team) -> QuerySet[FlowGroup]:
     """The team's flow groups, each with its flows, ready to serialize in a constant number of queries."""
-    return FlowGroup.objects.filter(team=team).prefetch_related("flows")
+    return FlowGroup.objects.for_team(team).prefetch_related("flows")
+
+
+def flows_for(*, team: Team, with_log: bool = True) -> QuerySet[Flow]:
+    """The team's flows with their group; `with_log` loads each flow's delivery log in order."""
+    queryset = Flow.objects.for_team(team).select_related("group")
+    if with_log:
+        queryset = queryset.prefetch_related(Prefetch("log", queryset=FlowAttempt.objects.order_by("started_at", "id")))
+    return queryset
 
 
 @dataclass(frozen=True)

@@ -9,11 +9,20 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from django.db.models import Q
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import Team
-from invoicing.models import Contract, ContractRate, InvoiceTemplate, InvoicingProfile, Rate, RateUnit
+from invoicing.models import (
+    Contract,
+    ContractRate,
+    Invoice,
+    InvoiceLine,
+    InvoiceTemplate,
+    InvoicingProfile,
+    Rate,
+    RateUnit,
+)
 from projects.models import Client
 
 
@@ -39,6 +48,35 @@ def profile_for(team: Team) -> InvoicingProfile:
 def template_for(team: Team) -> InvoiceTemplate:
     """The team's invoice template, or the default one (unsaved)."""
     return InvoiceTemplate.objects.filter(team=team).first() or InvoiceTemplate(team=team)
+
+
+# Who created, finalized, approved and voided an invoice.
+ACTOR_RELATIONS = (
+    "created_by_user", "created_by_key", "finalized_by_user", "finalized_by_key",
+    "approved_by_user", "approved_by_key", "voided_by_user", "voided_by_key",
+)  # fmt: skip
+
+
+def rates_for(*, team: Team) -> QuerySet[Rate]:
+    """The team's rates, each with its job type."""
+    return Rate.objects.for_team(team).select_related("job_type")
+
+
+def contracts_for(*, team: Team) -> QuerySet[Contract]:
+    """The team's client contracts, each with its rates and their job types."""
+    rates = ContractRate.objects.select_related("job_type")
+    return Contract.objects.for_team(team).prefetch_related(Prefetch("rates", queryset=rates))
+
+
+def invoices_for(*, team: Team, with_lines: bool = False, for_document: bool = False) -> QuerySet[Invoice]:
+    """The team's invoices with client and actors; `with_lines` loads the lines in order, `for_document`
+    what rendering the PDF reads (team, contract)."""
+    queryset = Invoice.objects.for_team(team).select_related("client", *ACTOR_RELATIONS)
+    if with_lines:
+        queryset = queryset.prefetch_related(Prefetch("lines", queryset=InvoiceLine.objects.order_by("position")))
+    if for_document:
+        queryset = queryset.select_related("team", "contract")
+    return queryset
 
 
 def _valid_on(day: dt.date) -> Q:
@@ -106,7 +144,7 @@ class DraftDefaults:
     contract: Contract | None
 
 
-def draft_defaults(team: Team, client: Client | None = None) -> DraftDefaults:
+def draft_defaults(*, team: Team, client: Client | None = None) -> DraftDefaults:
     """Currency (the client's contract's, else the profile's), tax rate, terms, dates, next number preview."""
     profile = profile_for(team)
     today = team_today(team)

@@ -23,17 +23,20 @@ PROGRESS_STATUSES = {
 PROJECT_DETAIL_JOBS = 100
 
 
-def clients_for(team: Team) -> QuerySet[Client]:
-    return Client.objects.filter(team=team)
+def clients_for(*, team: Team) -> QuerySet[Client]:
+    """The team's clients."""
+    return Client.objects.for_team(team)
 
 
-def sites_for(team: Team) -> QuerySet[Site]:
-    return Site.objects.filter(team=team).select_related("client")
+def sites_for(*, team: Team) -> QuerySet[Site]:
+    """The team's sites, each with its client."""
+    return Site.objects.for_team(team).select_related("client")
 
 
-def project_templates_for(team: Team) -> QuerySet[ProjectTemplate]:
+def project_templates_for(*, team: Team) -> QuerySet[ProjectTemplate]:
+    """The team's project templates, each with its steps in order."""
     steps = ProjectTemplateStep.objects.select_related("job_type").order_by("position")
-    return ProjectTemplate.objects.filter(team=team).prefetch_related(Prefetch("steps", queryset=steps))
+    return ProjectTemplate.objects.for_team(team).prefetch_related(Prefetch("steps", queryset=steps))
 
 
 def _job_count(status: str) -> Coalesce:
@@ -53,17 +56,18 @@ def progress_annotations() -> dict[str, Coalesce]:
     return {f"progress_{name}": _job_count(status) for name, status in PROGRESS_STATUSES.items()}
 
 
-def projects_for(team: Team, *, with_jobs: bool = False) -> QuerySet[Project]:
+def projects_for(*, team: Team, with_jobs: bool = False) -> QuerySet[Project]:
     """The team's projects with client, site and job counts by status; `with_jobs` embeds a job summary."""
-    queryset = Project.objects.filter(team=team).select_related("client", "site").annotate(**progress_annotations())
+    queryset = Project.objects.for_team(team).select_related("client", "site").annotate(**progress_annotations())
     if with_jobs:
         jobs = Job.objects.select_related("job_type").order_by("scheduled_date", "created_at", "id")
         return queryset.prefetch_related(Prefetch("jobs", queryset=jobs[:PROJECT_DETAIL_JOBS], to_attr="job_summaries"))
     return queryset
 
 
-def revisions_for(team: Team) -> QuerySet[ProjectRevision]:
-    return ProjectRevision.objects.filter(team=team).select_related("created_by_user", "created_by_key")
+def revisions_for(*, team: Team) -> QuerySet[ProjectRevision]:
+    """The team's project revisions, with who made each."""
+    return ProjectRevision.objects.for_team(team).select_related("created_by_user", "created_by_key")
 
 
 def progress_from_counts(counts: Mapping[str, int]) -> dict[str, int]:

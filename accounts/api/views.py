@@ -8,6 +8,7 @@ from rest_framework.response import Response
 
 from accounts.api.serializers import TeamOverviewSerializer, credential_data
 from accounts.models import Membership
+from accounts.scopes import Scope
 from core.api.views import BaseAPIView, envelope
 
 # A team's members come in one answer, capped; `membersTruncated` says when there are more.
@@ -15,7 +16,7 @@ MAX_MEMBERS = 200
 
 
 class TeamView(BaseAPIView):
-    required_scopes: ClassVar[dict[str, str]] = {"GET": "team.read"}
+    required_scopes: ClassVar[dict[str, str]] = {"GET": Scope.TEAM_READ}
 
     @extend_schema(summary="Get the caller's team, its members and the calling credential", tags=["team"],
                    responses=TeamOverviewSerializer)  # fmt: skip

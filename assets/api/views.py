@@ -7,11 +7,11 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.models import Team
+from accounts.scopes import Scope
 from assets import selectors, services
 from assets.api.filters import AssetFilter
 from assets.api.serializers import (
@@ -60,15 +60,13 @@ class AssetViewSet(ListMixin, RetrieveMixin, TeamScopedViewSet):
         "installDate": SortField("install_date", nulls_as=UNKNOWN_INSTALL_SORT_DATE),
     }
     required_scopes: ClassVar[dict[str, str]] = {
-        "list": "assets.read",
-        "retrieve": "assets.read",
-        "create": "assets.write",
-        "update_asset": "assets.write",
-        "archive": "assets.write",
+        "list": Scope.ASSETS_READ,
+        "retrieve": Scope.ASSETS_READ,
+        **dict.fromkeys(("create", "update_asset", "archive"), Scope.ASSETS_WRITE),
     }
 
-    def team_queryset(self, team: Team) -> QuerySet[Asset]:
-        return selectors.assets_for_team(team)
+    def base_queryset(self, team: Team) -> QuerySet[Asset]:
+        return selectors.assets_for(team=team)
 
     def get_serializer_class(self) -> Any:
         return AssetSerializer if self.action == "list" else AssetDetailSerializer
@@ -84,7 +82,7 @@ class AssetViewSet(ListMixin, RetrieveMixin, TeamScopedViewSet):
 
     def _detail(self, asset: Asset, status_code: int = status.HTTP_200_OK) -> Response:
         fresh = self.get_queryset().get(pk=asset.pk)
-        self._job_summary = selectors.job_summary(fresh)
+        self._job_summary = selectors.job_summary(asset=fresh)
         return self.respond(fresh, status_code)
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -131,17 +129,14 @@ class AssetHistoryViewSet(TeamScopedViewSet):
     serializer_class = AssetHistoryEntrySerializer
     sort_fields: ClassVar[dict[str, SortField]] = {"at": SortField("history_date")}
     default_sort = "at"
-    required_scopes: ClassVar[dict[str, str]] = {"list": "assets.read", "restore": "assets.write"}
+    required_scopes: ClassVar[dict[str, str]] = {"list": Scope.ASSETS_READ, "restore": Scope.ASSETS_WRITE}
 
     def asset(self) -> Asset:
         """The path's asset, if it is the caller team's (404 otherwise)."""
-        asset = selectors.assets_for_team(self.team).filter(pk=self.kwargs["id"]).first()
-        if asset is None:
-            raise NotFound()
-        return asset
+        return self.team_object(selectors.assets_for(team=self.team), self.kwargs["id"])
 
-    def team_queryset(self, team: Team) -> QuerySet[Any]:
-        return selectors.history_for_asset(team, self.kwargs["id"])
+    def base_queryset(self, team: Team) -> QuerySet[Any]:
+        return selectors.history_for_asset(team=team, asset_id=self.kwargs["id"])
 
     def list(self, request: Request, id: str) -> Response:
         self.asset()
@@ -154,15 +149,15 @@ class AssetHistoryViewSet(TeamScopedViewSet):
         asset = self.asset()
         data = self.validated(AssetRestoreSerializer)
         restored = services.restore_asset(asset=asset, actor=self.actor, history_id=data["history_id"])
-        fresh = selectors.assets_for_team(self.team).get(pk=restored.pk)
-        context = {**self.get_serializer_context(), "job_summary": selectors.job_summary(fresh)}
+        fresh = selectors.assets_for(team=self.team).get(pk=restored.pk)
+        context = {**self.get_serializer_context(), "job_summary": selectors.job_summary(asset=fresh)}
         return envelope(AssetDetailSerializer(fresh, context=context).data)
 
 
 class AssetFilterOptionsView(BaseAPIView):
     """`GET /assets/filter-options`: the values each list filter can take, with counts."""
 
-    required_scopes: ClassVar[dict[str, str]] = {"GET": "assets.read"}
+    required_scopes: ClassVar[dict[str, str]] = {"GET": Scope.ASSETS_READ}
     extra_error_statuses = (400,)
 
     @extend_schema(
@@ -186,5 +181,5 @@ class AssetFilterOptionsView(BaseAPIView):
         raw = request.query_params.get("archived", "false")
         if raw not in ("false", "true"):
             raise bad_request("archived", "archived must be 'true' or 'false'.")
-        options = selectors.filter_options(self.team, archived=raw == "true")
+        options = selectors.filter_options(team=self.team, archived=raw == "true")
         return envelope(AssetFilterOptionsSerializer(options).data)

@@ -7,8 +7,11 @@ from typing import Any
 from django.db import models
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.exceptions import NotFound
 
-from accounts.models import APIKey, User
+from accounts.models import APIKey, Membership, Team, User
+from core.api.errors import camel
+from core.models import for_team
 
 # DRF coerces `0` into `false`, `12` into `"12"`, `12.5` into a Decimal; the schema promises JSON
 # types, so a value of another type is a 400 on its field (money must arrive as an exact string).
@@ -78,6 +81,13 @@ class InputSerializer(serializers.Serializer[Any]):
                 raise serializers.ValidationError(errors)
         return super().to_internal_value(data)
 
+    def run_validation(self, data: Any = serializers.empty) -> Any:
+        value = super().run_validation(data)
+        not_found = getattr(self, "not_found", None)
+        if self.parent is None and not_found:  # the body is valid but names an object not in the team
+            raise NotFound(not_found[0])
+        return value
+
 
 class QueryParamsSerializer(serializers.Serializer[Any]):
     """Query parameters of a plain GET view: unknown or empty parameters are 400s on their name."""
@@ -95,7 +105,13 @@ class QueryParamsSerializer(serializers.Serializer[Any]):
 
 
 class TeamPrimaryKeyField(serializers.PrimaryKeyRelatedField[Any]):
-    """An id in a request body that must name a row of the caller's team (anything else is a 400)."""
+    """An id in a request body that must name a row of the caller's team (anything else is a 400).
+
+    The one way a body id is resolved: the row comes from `rows(team)` (the model's rows unless a
+    subclass narrows them), narrowed to the caller's team by `core.models.for_team`, as a path id is
+    by the base viewset. Subclasses change what an unknown id answers (`TeamObjectField`: 404) or
+    which rows count (`TeamMemberField`: active members).
+    """
 
     default_error_messages = {
         "does_not_exist": "No such object in your team.",
@@ -107,8 +123,59 @@ class TeamPrimaryKeyField(serializers.PrimaryKeyRelatedField[Any]):
         kwargs.setdefault("pk_field", serializers.UUIDField())
         super().__init__(**kwargs)
 
+    def rows(self, team: Team) -> models.QuerySet[Any]:
+        """The rows an id may name, before team scoping."""
+        return self.model._default_manager.all()
+
     def get_queryset(self) -> models.QuerySet[Any]:
-        return self.model._default_manager.filter(team=self.context["team"])
+        team = self.context["team"]
+        return for_team(self.rows(team), team)
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, bool):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        pk = self.pk_field.to_internal_value(data)  # type: ignore[union-attr]
+        found = self.get_queryset().filter(**{self.lookup: pk}).first()
+        if found is None:
+            return self.missing(pk)
+        return found
+
+    lookup = "pk"
+
+    def missing(self, pk: Any) -> Any:
+        self.fail("does_not_exist", pk_value=pk)
+
+
+class TeamObjectField(TeamPrimaryKeyField):
+    """An id in the body that names the object an action works on: unknown is a 404, as in a path.
+
+    The 404 waits until the rest of the body is valid, so a bad field elsewhere is still its 400.
+    """
+
+    def missing(self, pk: Any) -> Any:
+        root = self.root
+        if not hasattr(root, "not_found"):
+            root.not_found = []  # type: ignore[attr-defined]
+        label = self.model._meta.verbose_name
+        root.not_found.append(f"No {label} with this {camel(self.field_name or '')} in your team.")  # type: ignore[attr-defined]
+        return None
+
+
+class TeamMemberField(TeamPrimaryKeyField):
+    """A user id in the body that must be an active member of the caller's team (else a 400); gives the User."""
+
+    default_error_messages = {**TeamPrimaryKeyField.default_error_messages,
+                              "does_not_exist": "No active member of your team has this id."}  # fmt: skip
+    lookup = "user_id"
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(Membership, **kwargs)
+
+    def rows(self, team: Team) -> models.QuerySet[Any]:
+        return Membership.objects.filter(is_active=True, user__is_active=True).select_related("user")
+
+    def to_internal_value(self, data: Any) -> Any:
+        return super().to_internal_value(data).user
 
 
 class ActorSerializer(serializers.Serializer[Any]):

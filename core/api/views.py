@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 import uuid
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar, cast
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db import DatabaseError, models, transaction
 from django_filters import FilterSet
 from rest_framework import status
@@ -21,8 +22,10 @@ from core.api import idempotency
 from core.api.errors import plain_error_response, request_id_of
 from core.api.filters import PAGINATION_PARAMS
 from core.api.pagination import DEFAULT_SORT_FIELDS, SortField
+from core.models import for_team
 
 logger = logging.getLogger("shocking.api")
+_M = TypeVar("_M", bound=models.Model)
 
 UUID_PATTERN = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 
@@ -92,7 +95,12 @@ class BaseAPIView(APIView):
 
 
 class TeamScopedViewSet(BaseAPIView, GenericViewSet):
-    """A viewset over one team-owned model. Querysets are narrowed to the caller's team here, once."""
+    """A viewset over one team-owned model. Querysets are narrowed to the caller's team here, once.
+
+    A subclass says which rows it serves in `base_queryset` (its app's selector, with what its
+    serializer needs loaded); `get_queryset` always ends by narrowing them to the caller's team, so
+    no action, list path or subclass can skip it. Overriding `get_queryset` is refused at import.
+    """
 
     lookup_field = "pk"
     lookup_url_kwarg = "id"
@@ -101,14 +109,38 @@ class TeamScopedViewSet(BaseAPIView, GenericViewSet):
     default_sort = "createdAt"
     output_serializer_class: type[BaseSerializer[Any]] | None = None
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "get_queryset" in vars(cls):
+            raise ImproperlyConfigured(
+                f"{cls.__qualname__} overrides get_queryset; declare base_queryset() instead "
+                "(TeamScopedViewSet applies the caller's team itself)."
+            )
+
+    def base_queryset(self, team: Team) -> models.QuerySet[Any]:
+        """The rows this viewset serves, from its app's selector; the base narrows them to `team` afterwards."""
+        return self._declared_queryset().all()
+
     def get_queryset(self) -> models.QuerySet[Any]:
         if getattr(self, "swagger_fake_view", False):
-            return self.queryset.none()  # type: ignore[union-attr, arg-type]
-        return self.team_queryset(self.team)
+            return self._declared_queryset().none()
+        team = self.team
+        return for_team(self.base_queryset(team), team)
 
-    def team_queryset(self, team: Team) -> models.QuerySet[Any]:
-        """The rows this team may see; subclasses add select_related/prefetch_related here."""
-        return self.queryset.filter(team=team)  # type: ignore[union-attr, arg-type]
+    def _declared_queryset(self) -> models.QuerySet[Any]:
+        queryset: models.QuerySet[Any] = cast(Any, self).queryset  # a class attribute (a Manager's queryset)
+        return queryset
+
+    def team_object(self, queryset: models.QuerySet[_M], pk: Any) -> _M:
+        """The row `pk` of `queryset` if it is the caller team's (a parent named in the path), else 404."""
+        try:
+            pk = uuid.UUID(str(pk))
+        except ValueError:
+            raise NotFound() from None
+        found = for_team(queryset, self.team).filter(pk=pk).first()
+        if found is None:
+            raise NotFound()
+        return found
 
     def filter_queryset(self, queryset: models.QuerySet[Any]) -> models.QuerySet[Any]:
         # Without filter parameters there is nothing to filter: skip building the filter set (a deep

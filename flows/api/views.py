@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from functools import cached_property
 from typing import Any, ClassVar
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
@@ -21,6 +20,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.models import Team
+from accounts.scopes import Scope
 from core.api.permissions import ScopePermission
 from core.api.views import UUID_PATTERN, BaseAPIView, ListMixin, RetrieveMixin, TeamScopedViewSet, envelope
 from flows import selectors, services
@@ -38,10 +38,12 @@ from flows.api.serializers import (
     flow_for_token,
 )
 from flows.documents import attachment_name
-from flows.models import Flow, FlowAttempt, FlowGroup, FlowTemplate
+from flows.models import Flow, FlowGroup, FlowTemplate
 from jobs.models import JobType
+from jobs.selectors import job_types_for
 
 TAGS = ["flows"]
+READ, WRITE = Scope.FLOWS_READ, Scope.FLOWS_WRITE
 
 
 @extend_schema_view(
@@ -67,25 +69,22 @@ class FlowTemplateViewSet(ListMixin, RetrieveMixin, TeamScopedViewSet):
     serializer_class = FlowTemplateSerializer
     lookup_url_kwarg = "templateId"
     required_scopes: ClassVar[dict[str, str]] = {
-        "list": "flows.read",
-        "retrieve": "flows.read",
-        "create": "flows.write",
-        "update_template": "flows.write",
+        "list": READ,
+        "retrieve": READ,
+        "create": WRITE,
+        "update_template": WRITE,
     }
 
-    @cached_property
     def job_type(self) -> JobType:
-        job_type = JobType.objects.filter(team=self.team, pk=self.kwargs["id"]).first()
-        if job_type is None:
-            raise NotFound()
-        return job_type
+        """The path's job type, if it is the caller team's (404 otherwise)."""
+        return self.team_object(job_types_for(team=self.team), self.kwargs["id"])
 
-    def team_queryset(self, team: Team) -> QuerySet[FlowTemplate]:
-        return FlowTemplate.objects.filter(team=team, job_type=self.job_type)
+    def base_queryset(self, team: Team) -> QuerySet[FlowTemplate]:
+        return selectors.flow_templates_for(team=team, job_type_id=self.job_type().pk)
 
     def create(self, request: Request, id: str) -> Response:
         data = self.validated(FlowTemplateCreateSerializer)
-        template = services.create_flow_template(team=self.team, actor=self.actor, job_type=self.job_type, **data)
+        template = services.create_flow_template(team=self.team, actor=self.actor, job_type=self.job_type(), **data)
         return self.respond(template, status.HTTP_201_CREATED)
 
     @action(detail=True, methods=["post"], url_path="update", url_name="update")
@@ -103,10 +102,10 @@ class FlowGroupViewSet(ListMixin, RetrieveMixin, TeamScopedViewSet):
     queryset = FlowGroup.objects.all()
     serializer_class = FlowGroupSerializer
     filterset_class = FlowGroupFilter
-    required_scopes: ClassVar[dict[str, str]] = {"list": "flows.read", "retrieve": "flows.read"}
+    required_scopes: ClassVar[dict[str, str]] = {"list": READ, "retrieve": READ}
 
-    def team_queryset(self, team: Team) -> QuerySet[FlowGroup]:
-        return selectors.flow_groups_for(team)
+    def base_queryset(self, team: Team) -> QuerySet[FlowGroup]:
+        return selectors.flow_groups_for(team=team)
 
 
 def _accepted_schema(summary: str, body: Any) -> Any:
@@ -122,17 +121,13 @@ class FlowViewSet(RetrieveMixin, TeamScopedViewSet):
     queryset = Flow.objects.all()
     serializer_class = FlowSerializer
     required_scopes: ClassVar[dict[str, str]] = {
-        "retrieve": "flows.read",
-        "regenerate": "flows.write",
-        "resend": "flows.write",
+        "retrieve": READ,
+        "regenerate": WRITE,
+        "resend": WRITE,
     }
 
-    def team_queryset(self, team: Team) -> QuerySet[Flow]:
-        return (
-            Flow.objects.filter(team=team)
-            .select_related("group")
-            .prefetch_related(Prefetch("log", queryset=FlowAttempt.objects.order_by("started_at", "id")))
-        )
+    def base_queryset(self, team: Team) -> QuerySet[Flow]:
+        return selectors.flows_for(team=team)
 
     def _accepted(self, flow: Flow, message: str) -> Response:
         fresh = self.get_queryset().get(pk=flow.pk)
@@ -184,7 +179,7 @@ class SignedLinkOrScope(BasePermission):
 class FlowDocumentView(BaseAPIView):
     """`GET /flows/{id}/document`: the PDF, by signed link (no token needed) or with `flows.read`."""
 
-    required_scopes: ClassVar[dict[str, str]] = {"GET": "flows.read"}
+    required_scopes: ClassVar[dict[str, str]] = {"GET": READ}
     permission_classes = [SignedLinkOrScope]
     content_negotiation_class = FirstRendererNegotiation
     granted_document: str | None = None
@@ -200,9 +195,9 @@ class FlowDocumentView(BaseAPIView):
         responses={(200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description="The PDF.")},
     )
     def get(self, request: Request, id: str) -> HttpResponse:
-        flows = Flow.objects.all()
-        if self.granted_document is None:
-            flows = flows.filter(team=self.team)
+        # A signed link names one flow's document by itself (no token, so no team); else the caller's team.
+        signed = self.granted_document is not None
+        flows = Flow.objects.all() if signed else selectors.flows_for(team=self.team, with_log=False)
         flow = flows.filter(pk=id).first()
         if flow is None or not flow.document:
             raise NotFound()
@@ -218,7 +213,7 @@ class FlowDocumentView(BaseAPIView):
 class FlowMetricsView(BaseAPIView):
     """`GET /metrics/flows`."""
 
-    required_scopes: ClassVar[dict[str, str]] = {"GET": "metrics.read"}
+    required_scopes: ClassVar[dict[str, str]] = {"GET": Scope.METRICS_READ}
     extra_error_statuses = (400,)
 
     @extend_schema(

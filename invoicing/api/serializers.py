@@ -6,7 +6,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from core.api.serializers import ActorSerializer, InputSerializer, TeamPrimaryKeyField, actor_data
+from core.api.serializers import ActorSerializer, InputSerializer, TeamObjectField, TeamPrimaryKeyField, actor_data
 from invoicing.models import (
     MONEY_DIGITS,
     MONEY_PLACES,
@@ -276,7 +276,7 @@ class DraftLineInputSerializer(InputSerializer):
 
 
 class InvoiceDraftSerializer(InputSerializer):
-    invoice_id = serializers.UUIDField(required=False, help_text="Update this draft instead of creating one.")
+    invoice_id = TeamObjectField(Invoice, required=False, help_text="Update this draft instead of creating one.")
     client_id = TeamPrimaryKeyField(Client, required=False, help_text="Required for a new draft.")
     job_ids = serializers.ListField(
         child=serializers.UUIDField(),
@@ -299,12 +299,20 @@ class InvoiceDraftSerializer(InputSerializer):
 
 
 class InvoiceActionSerializer(InputSerializer):
-    invoice_id = serializers.UUIDField()
+    invoice_id = TeamObjectField(Invoice)
 
 
 class InvoiceVoidSerializer(InputSerializer):
-    invoice_id = serializers.UUIDField()
+    invoice_id = TeamObjectField(Invoice)
     reason = serializers.CharField(max_length=2000)
+
+
+class InvoiceDefaultsQuerySerializer(serializers.Serializer[Any]):
+    """`GET /invoices/defaults?clientId=`: the client whose contract to take into account."""
+
+    client_id = TeamPrimaryKeyField(
+        Client, required=False, error_messages={"does_not_exist": "No such client in your team."}
+    )
 
 
 class InvoiceDefaultsSerializer(serializers.Serializer[Any]):

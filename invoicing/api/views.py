@@ -1,9 +1,8 @@
 from __future__ import annotations
 
-import uuid
 from typing import Any, ClassVar
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
@@ -13,15 +12,17 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.models import Team
-from core.api.errors import bad_request
+from accounts.scopes import Scope
 from core.api.pagination import CREATED_AT, SortField
 from core.api.views import ListMixin, RetrieveMixin, TeamScopedViewSet, envelope
+from flows.api.views import FirstRendererNegotiation
 from invoicing import selectors, services
 from invoicing.api.filters import ContractFilter, InvoiceFilter, RateFilter
 from invoicing.api.serializers import (
     ContractCreateSerializer,
     ContractSerializer,
     InvoiceActionSerializer,
+    InvoiceDefaultsQuerySerializer,
     InvoiceDefaultsSerializer,
     InvoiceDetailSerializer,
     InvoiceDraftSerializer,
@@ -35,25 +36,11 @@ from invoicing.api.serializers import (
     RateSerializer,
 )
 from invoicing.documents import PDF_CONTENT_TYPE, invoice_filename, render_invoice_pdf
-from invoicing.models import (
-    UNDATED_SORT_DATE,
-    Contract,
-    ContractRate,
-    Invoice,
-    InvoiceLine,
-    InvoiceTemplate,
-    InvoicingProfile,
-    Rate,
-)
-from flows.api.views import FirstRendererNegotiation
-from projects.models import Client
+from invoicing.models import UNDATED_SORT_DATE, Contract, Invoice, InvoiceTemplate, InvoicingProfile, Rate
 
 TAGS = ["invoices"]
 BODY_ID_ACTIONS = {"draft", "finalize", "approve", "void"}
-ACTOR_RELATIONS = (
-    "created_by_user", "created_by_key", "finalized_by_user", "finalized_by_key",
-    "approved_by_user", "approved_by_key", "voided_by_user", "voided_by_key",
-)  # fmt: skip
+READ, WRITE = Scope.INVOICES_READ, Scope.INVOICES_WRITE
 
 
 def _write(summary: str, body: Any, output: Any, code: int = 200, description: str = "") -> Any:
@@ -64,7 +51,7 @@ class InvoicingProfileViewSet(TeamScopedViewSet):
     queryset = InvoicingProfile.objects.all()
     serializer_class = InvoicingProfileSerializer
     pagination_class = None
-    required_scopes: ClassVar[dict[str, str]] = {"profile": "invoices.read", "upsert": "invoices.write"}
+    required_scopes: ClassVar[dict[str, str]] = {"profile": READ, "upsert": WRITE}
 
     @extend_schema(
         summary="Get the invoicing profile",
@@ -89,7 +76,7 @@ class InvoiceTemplateViewSet(TeamScopedViewSet):
     queryset = InvoiceTemplate.objects.all()
     serializer_class = InvoiceTemplateSerializer
     pagination_class = None
-    required_scopes: ClassVar[dict[str, str]] = {"template": "invoices.read", "upsert": "invoices.write"}
+    required_scopes: ClassVar[dict[str, str]] = {"template": READ, "upsert": WRITE}
 
     @extend_schema(
         summary="Get the invoice template",
@@ -118,10 +105,10 @@ class RateViewSet(ListMixin, TeamScopedViewSet):
     queryset = Rate.objects.all()
     serializer_class = RateSerializer
     filterset_class = RateFilter
-    required_scopes: ClassVar[dict[str, str]] = {"list": "invoices.read", "create": "invoices.write"}
+    required_scopes: ClassVar[dict[str, str]] = {"list": READ, "create": WRITE}
 
-    def team_queryset(self, team: Team) -> QuerySet[Rate]:
-        return Rate.objects.filter(team=team).select_related("job_type")
+    def base_queryset(self, team: Team) -> QuerySet[Rate]:
+        return selectors.rates_for(team=team)
 
     def create(self, request: Request) -> Response:
         rate = services.create_rate(team=self.team, actor=self.actor, **self.validated(RateCreateSerializer))
@@ -138,11 +125,10 @@ class ContractViewSet(ListMixin, TeamScopedViewSet):
     queryset = Contract.objects.all()
     serializer_class = ContractSerializer
     filterset_class = ContractFilter
-    required_scopes: ClassVar[dict[str, str]] = {"list": "invoices.read", "create": "invoices.write"}
+    required_scopes: ClassVar[dict[str, str]] = {"list": READ, "create": WRITE}
 
-    def team_queryset(self, team: Team) -> QuerySet[Contract]:
-        rates = ContractRate.objects.select_related("job_type")
-        return Contract.objects.filter(team=team).prefetch_related(Prefetch("rates", queryset=rates))
+    def base_queryset(self, team: Team) -> QuerySet[Contract]:
+        return selectors.contracts_for(team=team)
 
     def create(self, request: Request) -> Response:
         contract = services.create_contract(
@@ -191,14 +177,8 @@ class InvoiceViewSet(ListMixin, RetrieveMixin, TeamScopedViewSet):
         "total": SortField("total"),
     }
     required_scopes: ClassVar[dict[str, str]] = {
-        "list": "invoices.read",
-        "retrieve": "invoices.read",
-        "defaults": "invoices.read",
-        "draft": "invoices.write",
-        "finalize": "invoices.write",
-        "approve": "invoices.write",
-        "void": "invoices.write",
-        "pdf": "invoices.read",
+        **dict.fromkeys(("list", "retrieve", "defaults", "pdf"), READ),
+        **dict.fromkeys(("draft", "finalize", "approve", "void"), WRITE),
     }
 
     @property
@@ -208,13 +188,8 @@ class InvoiceViewSet(ListMixin, RetrieveMixin, TeamScopedViewSet):
             return (400,)  # a malformed or unknown clientId
         return (404,) if self.action in BODY_ID_ACTIONS else ()
 
-    def team_queryset(self, team: Team) -> QuerySet[Invoice]:
-        queryset = Invoice.objects.filter(team=team).select_related("client", *ACTOR_RELATIONS)
-        if self.action != "list":
-            queryset = queryset.prefetch_related(Prefetch("lines", queryset=InvoiceLine.objects.order_by("position")))
-        if self.action == "pdf":
-            queryset = queryset.select_related("team", "contract")
-        return queryset
+    def base_queryset(self, team: Team) -> QuerySet[Invoice]:
+        return selectors.invoices_for(team=team, with_lines=self.action != "list", for_document=self.action == "pdf")
 
     def get_serializer_class(self) -> Any:
         return InvoiceSerializer if self.action == "list" else InvoiceDetailSerializer
@@ -222,49 +197,38 @@ class InvoiceViewSet(ListMixin, RetrieveMixin, TeamScopedViewSet):
     def _fresh(self, invoice: Invoice, status_code: int = status.HTTP_200_OK) -> Response:
         return self.respond(self.get_queryset().get(pk=invoice.pk), status_code)
 
-    def _invoice(self, invoice_id: uuid.UUID) -> Invoice:
-        """An invoice named in the body: another team's id is a 404, as in a path."""
-        self.kwargs[self.lookup_url_kwarg] = str(invoice_id)
-        invoice: Invoice = self.get_object()
-        return invoice
-
     @action(detail=False, methods=["get"])
     def defaults(self, request: Request) -> Response:
-        client = None
         raw = request.query_params.get("clientId")
-        if raw is not None:
-            try:
-                client = Client.objects.filter(team=self.team, pk=uuid.UUID(raw)).first()
-            except ValueError:
-                raise bad_request("clientId", "Must be a UUID.") from None
-            if client is None:
-                raise bad_request("clientId", "No such client in your team.")
-        return envelope(InvoiceDefaultsSerializer(selectors.draft_defaults(self.team, client)).data)
+        query = InvoiceDefaultsQuerySerializer(
+            data={} if raw is None else {"client_id": raw}, context=self.get_serializer_context()
+        )
+        query.is_valid(raise_exception=True)
+        client = query.validated_data.get("client_id")
+        return envelope(InvoiceDefaultsSerializer(selectors.draft_defaults(team=self.team, client=client)).data)
 
     @action(detail=False, methods=["post"])
     def draft(self, request: Request) -> Response:
         data = self.validated(InvoiceDraftSerializer)
-        invoice_id = data.pop("invoice_id", None)
-        existing = self._invoice(invoice_id) if invoice_id is not None else None
+        existing = data.pop("invoice_id", None)
         invoice, created = services.save_draft(team=self.team, actor=self.actor, invoice=existing, **data)
         return self._fresh(invoice, status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
     @action(detail=False, methods=["post"])
     def finalize(self, request: Request) -> Response:
-        invoice = self._invoice(self.validated(InvoiceActionSerializer)["invoice_id"])
+        invoice = self.validated(InvoiceActionSerializer)["invoice_id"]
         return self._fresh(services.finalize_invoice(team=self.team, actor=self.actor, invoice=invoice))
 
     @action(detail=False, methods=["post"])
     def approve(self, request: Request) -> Response:
-        invoice = self._invoice(self.validated(InvoiceActionSerializer)["invoice_id"])
+        invoice = self.validated(InvoiceActionSerializer)["invoice_id"]
         return self._fresh(services.approve_invoice(team=self.team, actor=self.actor, invoice=invoice))
 
     @action(detail=False, methods=["post"])
     def void(self, request: Request) -> Response:
         data = self.validated(InvoiceVoidSerializer)
-        invoice = self._invoice(data["invoice_id"])
         return self._fresh(
-            services.void_invoice(team=self.team, actor=self.actor, invoice=invoice, reason=data["reason"])
+            services.void_invoice(team=self.team, actor=self.actor, invoice=data["invoice_id"], reason=data["reason"])
         )
 
     # The PDF answers on success; errors (401/403/404) stay JSON whatever `Accept` asks for.

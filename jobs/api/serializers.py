@@ -10,6 +10,7 @@ from core.api.serializers import (
     ActorSerializer,
     InputSerializer,
     JSONObjectField,
+    TeamMemberField,
     TeamPrimaryKeyField,
     UserSummarySerializer,
     actor_data,
@@ -120,7 +121,7 @@ class JobCreateSerializer(InputSerializer):
 
 
 class JobAssignSerializer(InputSerializer):
-    engineer_id = serializers.UUIDField(help_text="A user id of an active member of the team.")
+    engineer_id = TeamMemberField(help_text="A user id of an active member of the team.")
 
 
 class JobStartSerializer(InputSerializer):

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.decorators import action
@@ -10,11 +10,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.models import Team
+from accounts.scopes import Scope
 from core.api.fast import wire_rows
 from core.api.pagination import CREATED_AT, SortField
 from core.api.renderers import PreCamelized
 from core.api.views import ListMixin, RetrieveMixin, TeamScopedViewSet
-from jobs import services
+from jobs import selectors, services
 from jobs.api.filters import JobFilter
 from jobs.api.rows import job_rows, job_values
 from jobs.api.serializers import (
@@ -28,7 +29,7 @@ from jobs.api.serializers import (
     JobTypeCreateSerializer,
     JobTypeSerializer,
 )
-from jobs.models import UNSCHEDULED_SORT_DATE, Job, JobEvent, JobType
+from jobs.models import UNSCHEDULED_SORT_DATE, Job, JobType
 
 
 @extend_schema_view(
@@ -41,7 +42,14 @@ from jobs.models import UNSCHEDULED_SORT_DATE, Job, JobEvent, JobType
 class JobTypeViewSet(ListMixin, RetrieveMixin, TeamScopedViewSet):
     queryset = JobType.objects.all()
     serializer_class = JobTypeSerializer
-    required_scopes: ClassVar[dict[str, str]] = {"list": "jobs.read", "retrieve": "jobs.read", "create": "jobs.write"}
+    required_scopes: ClassVar[dict[str, str]] = {
+        "list": Scope.JOBS_READ,
+        "retrieve": Scope.JOBS_READ,
+        "create": Scope.JOBS_WRITE,
+    }
+
+    def base_queryset(self, team: Team) -> QuerySet[JobType]:
+        return selectors.job_types_for(team=team)
 
     def create(self, request: Request) -> Response:
         job_type = services.create_job_type(team=self.team, actor=self.actor, **self.validated(JobTypeCreateSerializer))
@@ -50,9 +58,6 @@ class JobTypeViewSet(ListMixin, RetrieveMixin, TeamScopedViewSet):
 
 def _transition_schema(summary: str, body: Any) -> Any:
     return extend_schema(summary=summary, tags=["jobs"], request=body, responses={200: JobDetailSerializer})
-
-
-JOB_RELATIONS = ("job_type", "assigned_to", "created_by_user", "created_by_key", "client", "site", "asset", "project")
 
 
 @extend_schema_view(
@@ -76,33 +81,24 @@ class JobViewSet(RetrieveMixin, TeamScopedViewSet):
         "scheduledDate": SortField("scheduled_date", nulls_as=UNSCHEDULED_SORT_DATE),
     }
     required_scopes: ClassVar[dict[str, str]] = {
-        "list": "jobs.read",
-        "retrieve": "jobs.read",
-        "create": "jobs.write",
-        "cancel": "jobs.write",
-        "assign": "jobs.write",
-        "start": "jobs.write",
-        "complete": "jobs.write",
+        "list": Scope.JOBS_READ,
+        "retrieve": Scope.JOBS_READ,
+        **dict.fromkeys(("create", "cancel", "assign", "start", "complete"), Scope.JOBS_WRITE),
     }
 
     fetch_rows = staticmethod(wire_rows)  # the page's rows as the wire wants them (see core.api.fast)
 
-    def team_queryset(self, team: Team) -> QuerySet[Job]:
-        # Related rows come by id in one small query each rather than as joins: with a join per
-        # relation PostgreSQL spent far longer planning the query (dozens of indexes on jobs) than
-        # running it. The number of queries stays constant in the page size.
-        queryset = Job.objects.filter(team=team).prefetch_related(*JOB_RELATIONS)
-        if self.action != "list":
-            events = JobEvent.objects.select_related("actor_user", "actor_key")
-            queryset = queryset.prefetch_related(Prefetch("events", queryset=events))
-        return queryset
+    def base_queryset(self, team: Team) -> QuerySet[Job]:
+        # The list reads bare rows (see `list`); one job is read with its relations and timeline.
+        listing = self.action == "list"
+        return selectors.jobs_for(team=team, with_related=not listing, with_events=not listing)
 
     def get_serializer_class(self) -> Any:
         return JobSerializer if self.action == "list" else JobDetailSerializer
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """The hot path: rows built directly as JSON-ready dicts (same shape as `JobSerializer`)."""
-        queryset = self.filter_queryset(Job.objects.filter(team=self.team))
+        queryset = self.filter_queryset(self.get_queryset())
         page = self.paginate_queryset(job_values(queryset)) or []
         return self.get_paginated_response(PreCamelized(job_rows(page)))
 
@@ -121,8 +117,7 @@ class JobViewSet(RetrieveMixin, TeamScopedViewSet):
     @action(detail=True, methods=["post"])
     def assign(self, request: Request, id: str) -> Response:
         job = self.get_object()
-        data = self.validated(JobAssignSerializer)
-        engineer = services.engineer_in_team(self.team, data["engineer_id"])
+        engineer = self.validated(JobAssignSerializer)["engineer_id"]
         return self._fresh(services.assign_job(job=job, actor=self.actor, engineer=engineer))
 
     @action(detail=True, methods=["post"])

@@ -6,13 +6,14 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.scopes import Scope
 from core.api.views import BaseAPIView, envelope
 from metrics.api.serializers import JobMetricsQuerySerializer, JobMetricsSerializer
 from metrics.selectors import job_metrics
 
 
 class JobMetricsView(BaseAPIView):
-    required_scopes: ClassVar[dict[str, str]] = {"GET": "metrics.read"}
+    required_scopes: ClassVar[dict[str, str]] = {"GET": Scope.METRICS_READ}
     extra_error_statuses = (400,)
 
     @extend_schema(

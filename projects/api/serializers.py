@@ -9,7 +9,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.fields import empty
 
-from core.api.serializers import ActorSerializer, InputSerializer, TeamPrimaryKeyField, actor_data
+from core.api.serializers import ActorSerializer, InputSerializer, TeamObjectField, TeamPrimaryKeyField, actor_data
 from core.exceptions import InvalidInputError
 from jobs.models import Job, JobStatus, JobType, ResultType
 from jobs.selectors import job_type_by_key_or_id
@@ -361,13 +361,13 @@ class ProjectUpdateSerializer(UpdateInputMixin, ProjectCreateSerializer):
 
 
 class ProjectJobAddSerializer(InputSerializer):
-    project_id = serializers.UUIDField()
-    job_id = serializers.UUIDField(help_text="A job of your team that is in no other project.")
+    project_id = TeamObjectField(Project)
+    job_id = TeamObjectField(Job, help_text="A job of your team that is in no other project.")
 
 
 # Revisions ---------------------------------------------------------------------------------------
 class RevisionCreateSerializer(InputSerializer):
-    project_id = serializers.UUIDField()
+    project_id = TeamObjectField(Project)
     message = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
 
 

@@ -8,14 +8,13 @@ from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.models import Team
+from accounts.scopes import Scope
 from core.api.pagination import CREATED_AT, SortField
 from core.api.views import ListMixin, RetrieveMixin, TeamScopedViewSet, envelope
-from jobs.models import Job
 from projects import selectors, services
 from projects.api.filters import ClientFilter, ProjectFilter, ProjectTemplateFilter, SiteFilter
 from projects.api.serializers import (
@@ -38,7 +37,7 @@ from projects.api.serializers import (
 from projects.models import Client, Project, ProjectTemplate, Site
 
 TAGS = ["projects"]
-READ, WRITE = "projects.read", "projects.write"
+READ, WRITE = Scope.PROJECTS_READ, Scope.PROJECTS_WRITE
 NAMED_SORTS: dict[str, SortField] = {
     "createdAt": CREATED_AT,
     "updatedAt": SortField("updated_at"),
@@ -76,8 +75,8 @@ class ClientViewSet(ListMixin, RetrieveMixin, TeamScopedViewSet):
     sort_fields = NAMED_SORTS
     required_scopes: ClassVar[dict[str, str]] = _scopes("create", "update_client")
 
-    def team_queryset(self, team: Team) -> QuerySet[Client]:
-        return selectors.clients_for(team)
+    def base_queryset(self, team: Team) -> QuerySet[Client]:
+        return selectors.clients_for(team=team)
 
     def create(self, request: Request) -> Response:
         client = services.create_client(team=self.team, actor=self.actor, **self.validated(ClientCreateSerializer))
@@ -116,8 +115,8 @@ class SiteViewSet(ListMixin, RetrieveMixin, TeamScopedViewSet):
     sort_fields = NAMED_SORTS
     required_scopes: ClassVar[dict[str, str]] = _scopes("create", "update_site")
 
-    def team_queryset(self, team: Team) -> QuerySet[Site]:
-        return selectors.sites_for(team)
+    def base_queryset(self, team: Team) -> QuerySet[Site]:
+        return selectors.sites_for(team=team)
 
     def _fresh(self, site: Site, status_code: int = status.HTTP_200_OK) -> Response:
         return self.respond(self.get_queryset().get(pk=site.pk), status_code)
@@ -152,8 +151,8 @@ class ProjectTemplateViewSet(ListMixin, RetrieveMixin, TeamScopedViewSet):
     sort_fields = NAMED_SORTS
     required_scopes: ClassVar[dict[str, str]] = _scopes("create")
 
-    def team_queryset(self, team: Team) -> QuerySet[ProjectTemplate]:
-        return selectors.project_templates_for(team)
+    def base_queryset(self, team: Team) -> QuerySet[ProjectTemplate]:
+        return selectors.project_templates_for(team=team)
 
     def create(self, request: Request) -> Response:
         data = self.validated(ProjectTemplateCreateSerializer)
@@ -216,20 +215,14 @@ class ProjectViewSet(ListMixin, RetrieveMixin, TeamScopedViewSet):
     def extra_error_statuses(self) -> tuple[int, ...]:
         return (404,) if self.action in self.BODY_ID_ACTIONS else ()
 
-    def team_queryset(self, team: Team) -> QuerySet[Project]:
-        return selectors.projects_for(team, with_jobs=self.action != "list")
+    def base_queryset(self, team: Team) -> QuerySet[Project]:
+        return selectors.projects_for(team=team, with_jobs=self.action != "list")
 
     def get_serializer_class(self) -> Any:
         return ProjectSerializer if self.action == "list" else ProjectDetailSerializer
 
     def _fresh(self, project: Project, status_code: int = status.HTTP_200_OK) -> Response:
         return self.respond(self.get_queryset().get(pk=project.pk), status_code)
-
-    def _project_in_body(self, project_id: Any) -> Project:
-        project = Project.objects.filter(team=self.team, pk=project_id).first()
-        if project is None:
-            raise NotFound("No project with this projectId in your team.")
-        return project
 
     def create(self, request: Request) -> Response:
         project = services.create_project(team=self.team, actor=self.actor, **self.validated(ProjectCreateSerializer))
@@ -244,19 +237,16 @@ class ProjectViewSet(ListMixin, RetrieveMixin, TeamScopedViewSet):
     @action(detail=False, methods=["post"], url_path="revisions/create", url_name="revisions-create")
     def create_revision(self, request: Request) -> Response:
         data = self.validated(RevisionCreateSerializer)
-        project = self._project_in_body(data["project_id"])
         revision = services.create_project_revision(
-            team=self.team, actor=self.actor, project=project, message=data["message"]
+            team=self.team, actor=self.actor, project=data["project_id"], message=data["message"]
         )
-        revision = selectors.revisions_for(self.team).get(pk=revision.pk)
+        revision = selectors.revisions_for(team=self.team).get(pk=revision.pk)
         return envelope(ProjectRevisionSerializer(revision).data, status.HTTP_201_CREATED)
 
     @action(detail=False, methods=["post"], url_path="jobs/add", url_name="jobs-add")
     def add_job(self, request: Request) -> Response:
         data = self.validated(ProjectJobAddSerializer)
-        project = self._project_in_body(data["project_id"])
-        job = Job.objects.filter(team=self.team, pk=data["job_id"]).first()
-        if job is None:
-            raise NotFound("No job with this jobId in your team.")
-        project = services.add_job_to_project(team=self.team, actor=self.actor, project=project, job=job)
+        project = services.add_job_to_project(
+            team=self.team, actor=self.actor, project=data["project_id"], job=data["job_id"]
+        )
         return self._fresh(project)

@@ -6,13 +6,14 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.scopes import Scope
 from core.api.views import BaseAPIView, envelope
 from search.api.serializers import SearchHitSerializer, SearchRequestSerializer
 from search.selectors import search_records
 
 
 class SearchView(BaseAPIView):
-    required_scopes: ClassVar[dict[str, str]] = {"POST": "search.read"}
+    required_scopes: ClassVar[dict[str, str]] = {"POST": Scope.SEARCH_READ}
 
     @extend_schema(
         summary="Search the team's records",

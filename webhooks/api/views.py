@@ -1,20 +1,19 @@
 from __future__ import annotations
 
-from functools import cached_property
 from typing import Any, ClassVar
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.models import Team
+from accounts.scopes import Scope
 from core.api import idempotency
 from core.api.views import ListMixin, RetrieveMixin, TeamScopedViewSet, envelope
-from webhooks import services
+from webhooks import selectors, services
 from webhooks.api.serializers import (
     NoFieldsSerializer,
     WebhookDeletedSerializer,
@@ -24,9 +23,10 @@ from webhooks.api.serializers import (
     WebhookEndpointUpdateSerializer,
     WebhookEndpointWithSecretSerializer,
 )
-from webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from webhooks.models import WebhookDelivery, WebhookEndpoint
 
 TAGS = ["webhooks"]
+READ, WRITE = Scope.WEBHOOKS_READ, Scope.WEBHOOKS_WRITE
 
 
 def _with_secret(endpoint: WebhookEndpoint, secret: str, status_code: int) -> Response:
@@ -71,14 +71,13 @@ class WebhookEndpointViewSet(ListMixin, RetrieveMixin, TeamScopedViewSet):
     queryset = WebhookEndpoint.objects.all()
     serializer_class = WebhookEndpointSerializer
     required_scopes: ClassVar[dict[str, str]] = {
-        "list": "webhooks.read",
-        "retrieve": "webhooks.read",
-        "create": "webhooks.write",
-        "update_endpoint": "webhooks.write",
-        "delete_endpoint": "webhooks.write",
-        "rotate_secret": "webhooks.write",
-        "test": "webhooks.write",
+        "list": READ,
+        "retrieve": READ,
+        **dict.fromkeys(("create", "update_endpoint", "delete_endpoint", "rotate_secret", "test"), WRITE),
     }
+
+    def base_queryset(self, team: Team) -> QuerySet[WebhookEndpoint]:
+        return selectors.endpoints_for(team=team)
 
     def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
         """An `Idempotency-Key` replay of create/rotate-secret never repeats the secret: it is not stored
@@ -127,17 +126,8 @@ class WebhookEndpointViewSet(ListMixin, RetrieveMixin, TeamScopedViewSet):
         return _accepted(self.team, delivery, "Queued: a ping event will be sent to the endpoint.")
 
 
-def deliveries_for(team: Team) -> QuerySet[WebhookDelivery]:
-    """A team's deliveries with what their serializer reads (event body, attempt log) in two more queries."""
-    return (
-        WebhookDelivery.objects.filter(team=team)
-        .select_related("event")
-        .prefetch_related(Prefetch("attempt_log", queryset=WebhookAttempt.objects.order_by("started_at", "id")))
-    )
-
-
 def _accepted(team: Team, delivery: WebhookDelivery, message: str) -> Response:
-    fresh = deliveries_for(team).get(pk=delivery.pk)
+    fresh = selectors.deliveries_for(team=team).get(pk=delivery.pk)
     return envelope(WebhookDeliverySerializer(fresh).data, status.HTTP_202_ACCEPTED, message)
 
 
@@ -147,17 +137,11 @@ class EndpointDeliveryViewSet(ListMixin, TeamScopedViewSet):
 
     queryset = WebhookDelivery.objects.all()
     serializer_class = WebhookDeliverySerializer
-    required_scopes: ClassVar[dict[str, str]] = {"list": "webhooks.read"}
+    required_scopes: ClassVar[dict[str, str]] = {"list": READ}
 
-    @cached_property
-    def endpoint(self) -> WebhookEndpoint:
-        endpoint = WebhookEndpoint.objects.filter(team=self.team, pk=self.kwargs["id"]).first()
-        if endpoint is None:
-            raise NotFound()
-        return endpoint
-
-    def team_queryset(self, team: Team) -> QuerySet[WebhookDelivery]:
-        return deliveries_for(team).filter(endpoint=self.endpoint)
+    def base_queryset(self, team: Team) -> QuerySet[WebhookDelivery]:
+        endpoint = self.team_object(selectors.endpoints_for(team=team), self.kwargs["id"])
+        return selectors.deliveries_for(team=team, endpoint_id=endpoint.pk)
 
 
 @extend_schema_view(
@@ -172,10 +156,10 @@ class EndpointDeliveryViewSet(ListMixin, TeamScopedViewSet):
 class DeliveryViewSet(RetrieveMixin, TeamScopedViewSet):
     queryset = WebhookDelivery.objects.all()
     serializer_class = WebhookDeliverySerializer
-    required_scopes: ClassVar[dict[str, str]] = {"retrieve": "webhooks.read", "redeliver": "webhooks.write"}
+    required_scopes: ClassVar[dict[str, str]] = {"retrieve": READ, "redeliver": WRITE}
 
-    def team_queryset(self, team: Team) -> QuerySet[WebhookDelivery]:
-        return deliveries_for(team)
+    def base_queryset(self, team: Team) -> QuerySet[WebhookDelivery]:
+        return selectors.deliveries_for(team=team)
 
     @action(detail=True, methods=["post"])
     def redeliver(self, request: Request, id: str) -> Response:

@@ -1,0 +1,77 @@
+"""The API's view of an object, by model: the selector that reads it and the serializer that shows it.
+
+Each app fills this in its `AppConfig.ready()`; `core` only holds it (it imports no domain app).
+Whatever needs "the object as `GET /v1/<resource>/{id}` shows it" outside a request — webhook
+payloads, MCP — asks here instead of running a view: no fake requests, no view imported by a service.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import models
+from rest_framework.serializers import BaseSerializer
+
+from accounts.models import Team
+from core.models import for_team
+
+Selector = Callable[..., models.QuerySet[Any]]  # called as selector(team=team)
+
+
+@dataclass(frozen=True)
+class Resource:
+    """How one model is read (`selector(team=…)`, rows loaded for the serializer) and serialized."""
+
+    label: str
+    selector: Selector
+    serializer: type[BaseSerializer[Any]]
+    # Extra serializer context one object needs (an asset's job summary), computed for that object.
+    context: Callable[[Any], Mapping[str, Any]] | None = None
+
+    def get(self, *, team: Team, pk: Any) -> Any:
+        """The team's object `pk`, read as the API reads it (`LookupError` when the team has no such row)."""
+        found = for_team(self.selector(team=team), team).filter(pk=pk).first()
+        if found is None:
+            raise LookupError(f"{self.label} {pk} is not a row of team {team.pk}.")
+        return found
+
+    def serialize(self, *, team: Team, obj: Any) -> dict[str, Any]:
+        """`obj` (as `get` read it) through the output serializer, snake_case, as the view hands it to the renderer."""
+        context: dict[str, Any] = {"team": team}
+        if self.context is not None:
+            context.update(self.context(obj))
+        return dict(self.serializer(obj, context=context).data)
+
+    def read(self, *, team: Team, pk: Any) -> dict[str, Any]:
+        """The team's object `pk`, read now and serialized."""
+        return self.serialize(team=team, obj=self.get(team=team, pk=pk))
+
+
+_resources: dict[str, Resource] = {}
+
+
+def register(
+    model: type[models.Model],
+    *,
+    selector: Selector,
+    serializer: type[BaseSerializer[Any]],
+    context: Callable[[Any], Mapping[str, Any]] | None = None,
+) -> None:
+    """Declare how `model` is read and shown by the API (once per model, from its app's `ready()`)."""
+    label = model._meta.label_lower
+    _resources[label] = Resource(label, selector, serializer, context)
+
+
+def resource_for(model: type[models.Model] | models.Model | str) -> Resource:
+    """The registered resource of a model, an instance of it, or its label (`LookupError` if none)."""
+    label = model if isinstance(model, str) else model._meta.label_lower
+    try:
+        return _resources[label.lower()]
+    except KeyError:
+        raise LookupError(f"No API representation is registered for {label}.") from None
+
+
+def registered_labels() -> list[str]:
+    return sorted(_resources)
