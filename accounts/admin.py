@@ -15,9 +15,19 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.html import format_html
 
-from accounts.models import APIKey, Membership, Role, Team, User
+from accounts.models import APIKey, Invitation, Membership, Role, Team, User
 from accounts.scopes import Scope
-from accounts.services import add_member, create_api_key, revoke_api_key
+from accounts.services import (
+    add_member,
+    change_member_role,
+    create_api_key,
+    invite_member,
+    remove_member,
+    resend_invitation,
+    revoke_api_key,
+    revoke_invitation,
+    set_member_active,
+)
 from core.admin import TeamConsistentForm, TeamScopedAdmin, TeamScopedInline, permitted_team_ids
 
 
@@ -155,9 +165,95 @@ class MembershipAdmin(TeamScopedAdmin):
         readonly = list(super().get_readonly_fields(request, obj))
         return [*readonly, "user"] if obj is not None else readonly
 
-    def create_object(self, request: HttpRequest, form: Any) -> Membership:
+    def create_object(self, request: HttpRequest, form: Any, formsets: Sequence[Any]) -> Membership:
         data = form.cleaned_data
-        return add_member(team=data["team"], email=data["email"], role=data["role"])
+        return add_member(team=data["team"], email=data["email"], role=data["role"], acting_user=request.user)  # type: ignore[arg-type]
+
+    def change_object(self, request: HttpRequest, obj: Any, form: Any) -> None:
+        # Role and suspension go through the services: the last owner stays, only owners make owners.
+        acting_user: Any = request.user
+        stored = Membership.objects.select_related("team", "user").get(pk=obj.pk)
+        if "role" in form.changed_data:
+            stored = change_member_role(membership=stored, role=obj.role, acting_user=acting_user)
+        if "is_active" in form.changed_data:
+            set_member_active(membership=stored, active=obj.is_active, acting_user=acting_user)
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        remove_member(membership=obj, acting_user=request.user)  # type: ignore[arg-type]
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        for membership in queryset:
+            remove_member(membership=membership, acting_user=request.user)  # type: ignore[arg-type]
+
+
+# --- invitations -----------------------------------------------------------------------------------
+class InvitationAddForm(TeamConsistentForm):
+    class Meta:
+        model = Invitation
+        fields = ("team", "email", "role")
+
+
+@admin.register(Invitation)
+class InvitationAdmin(TeamScopedAdmin):
+    """Invitations are sent by `invite_member` (an email with a one-time link), resent and revoked
+    through their services; they are never edited."""
+
+    list_display = ("email", "role", "status_label", "invited_by", "sent_at", "expires_at")
+    list_select_related = ("team", "invited_by")
+    search_fields = ("email",)
+    ordering = ("-sent_at",)
+    actions = ("resend_invitations", "revoke_invitations")
+
+    @admin.display(description="Status")
+    def status_label(self, invitation: Invitation) -> str:
+        return invitation.status.label
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        if obj is None:
+            return ("team", "email", "role")
+        return ("team", "email", "role", "status_label", "invited_by", "sent_at", "expires_at", "accepted_at",
+                "accepted_by", "revoked_at")  # fmt: skip
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str] | tuple[str, ...]:
+        return () if obj is None else self.get_fields(request, obj)
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        if obj is None:
+            kwargs["form"] = InvitationAddForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def create_object(self, request: HttpRequest, form: Any, formsets: Sequence[Any]) -> Invitation:
+        data = form.cleaned_data
+        invitation, _ = invite_member(
+            team=data["team"],
+            email=data["email"],
+            role=data["role"],
+            invited_by=request.user,  # type: ignore[arg-type]
+            site_url=request.build_absolute_uri("/"),
+        )
+        return invitation
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return obj is None and super().has_change_permission(request)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.action(description="Resend selected invitations (new link, 7 more days)", permissions=["add"])
+    def resend_invitations(self, request: HttpRequest, queryset: QuerySet[Invitation]) -> None:
+        sent = 0
+        for invitation in queryset.open().select_related("team"):  # type: ignore[attr-defined]
+            resend_invitation(invitation=invitation, site_url=request.build_absolute_uri("/"))
+            sent += 1
+        self.message_user(request, f"Sent {sent} invitation{'s' if sent != 1 else ''} again.", messages.SUCCESS)
+
+    @admin.action(description="Revoke selected invitations", permissions=["add"])
+    def revoke_invitations(self, request: HttpRequest, queryset: QuerySet[Invitation]) -> None:
+        revoked = 0
+        for invitation in queryset.open():  # type: ignore[attr-defined]
+            revoke_invitation(invitation=invitation)
+            revoked += 1
+        self.message_user(request, f"Revoked {revoked} invitation{'s' if revoked != 1 else ''}.", messages.SUCCESS)
 
 
 # --- API keys ------------------------------------------------------------------------------------
@@ -238,7 +334,7 @@ class APIKeyAdmin(TeamScopedAdmin):
             kwargs["form"] = APIKeyAddForm
         return super().get_form(request, obj, change=change, **kwargs)
 
-    def create_object(self, request: HttpRequest, form: Any) -> APIKey:
+    def create_object(self, request: HttpRequest, form: Any, formsets: Sequence[Any]) -> APIKey:
         data = form.cleaned_data
         key, token = create_api_key(
             team=data["team"],
@@ -272,4 +368,4 @@ class APIKeyAdmin(TeamScopedAdmin):
         self.message_user(request, f"Revoked {revoked} key{'s' if revoked != 1 else ''}.", messages.SUCCESS)
 
 
-__all__ = ["APIKeyAdmin", "MembershipAdmin", "Role", "TeamAdmin", "UserAdmin"]
+__all__ = ["APIKeyAdmin", "InvitationAdmin", "MembershipAdmin", "Role", "TeamAdmin", "UserAdmin"]

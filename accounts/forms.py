@@ -7,11 +7,13 @@ import hashlib
 from typing import Any
 
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth import password_validation
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from accounts.models import Role, User
 from accounts.scopes import Scope
 
 NONE, READ, WRITE = "none", "read", "write"
@@ -91,6 +93,30 @@ SIGN_IN_FAILURES_PER_ADDRESS = 30
 SIGN_IN_WINDOW_SECONDS = 15 * 60
 
 
+class AttemptCounter:
+    """Counts attempts per account (email) and per client address in a 15-minute window, in the
+    cache, and says when either has reached its limit. Sign-in counts failures; password reset
+    counts every request (each one sends an email)."""
+
+    def __init__(self, kind: str, request: Any, email: str,
+                 per_account: int = SIGN_IN_FAILURES_PER_ACCOUNT,
+                 per_address: int = SIGN_IN_FAILURES_PER_ADDRESS) -> None:  # fmt: skip
+        address = request.META.get("REMOTE_ADDR", "") if request is not None else ""
+        digest = hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32]
+        self.counters = [(f"{kind}:account:{digest}", per_account), (f"{kind}:address:{address}", per_address)]
+
+    def exhausted(self) -> bool:
+        return any((cache.get(key) or 0) >= limit for key, limit in self.counters)
+
+    def record(self) -> None:
+        for key, _ in self.counters:
+            if not cache.add(key, 1, SIGN_IN_WINDOW_SECONDS):
+                try:
+                    cache.incr(key)
+                except ValueError:
+                    cache.set(key, 1, SIGN_IN_WINDOW_SECONDS)
+
+
 class ThrottledAuthenticationForm(AuthenticationForm):
     """Sign-in with brute-force protection: after 5 failures for one email (or 30 from one address)
     within 15 minutes, sign-in is refused for the rest of the window — even with the right password.
@@ -101,26 +127,68 @@ class ThrottledAuthenticationForm(AuthenticationForm):
         "throttled": "Too many failed sign-in attempts. Wait 15 minutes and try again.",
     }
 
-    def _counters(self) -> list[tuple[str, int]]:
-        address = self.request.META.get("REMOTE_ADDR", "") if self.request is not None else ""
-        email = str(self.data.get("username", "")).strip().lower()
-        digest = hashlib.sha256(email.encode()).hexdigest()[:32]
-        return [
-            (f"signin:account:{digest}", SIGN_IN_FAILURES_PER_ACCOUNT),
-            (f"signin:address:{address}", SIGN_IN_FAILURES_PER_ADDRESS),
-        ]
-
     def clean(self) -> dict[str, Any]:
-        counters = self._counters()
-        if any((cache.get(key) or 0) >= limit for key, limit in counters):
+        attempts = AttemptCounter("signin", self.request, str(self.data.get("username", "")))
+        if attempts.exhausted():
             raise ValidationError(self.error_messages["throttled"], code="throttled")
         try:
             return super().clean()
         except ValidationError:
-            for key, _ in counters:
-                if not cache.add(key, 1, SIGN_IN_WINDOW_SECONDS):
-                    try:
-                        cache.incr(key)
-                    except ValueError:
-                        cache.set(key, 1, SIGN_IN_WINDOW_SECONDS)
+            attempts.record()
             raise
+
+
+class ThrottledPasswordResetForm(PasswordResetForm):
+    """Django's reset form, limited like sign-in: 5 requests per email (30 per address) in 15 minutes.
+    The answer is the same whether or not the address has an account."""
+
+    def __init__(self, *args: Any, request: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.request = request
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        attempts = AttemptCounter("reset", self.request, str(cleaned.get("email", "")))
+        if attempts.exhausted():
+            raise ValidationError("Too many reset requests. Wait 15 minutes and try again.", code="throttled")
+        attempts.record()
+        return cleaned
+
+
+# --- team members and invitations ------------------------------------------------------------------
+class InvitationForm(forms.Form):
+    email = forms.EmailField(label="Email", help_text="The link to join is sent to this address.")
+    role = forms.ChoiceField(choices=Role.choices, initial=Role.ENGINEER)
+
+
+class MemberRoleForm(forms.Form):
+    role = forms.ChoiceField(choices=Role.choices)
+
+
+class AcceptInvitationForm(forms.Form):
+    """A name and a password for a new account (an existing account only confirms)."""
+
+    full_name = forms.CharField(label="Your name", max_length=200)
+    password1 = forms.CharField(label="Password", widget=forms.PasswordInput, strip=False,
+                                help_text=password_validation.password_validators_help_text_html())  # fmt: skip
+    password2 = forms.CharField(label="Password again", widget=forms.PasswordInput, strip=False)
+
+    def __init__(self, *args: Any, email: str, new_account: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.email = email
+        if not new_account:
+            for name in ("full_name", "password1", "password2"):
+                del self.fields[name]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        first, second = cleaned.get("password1"), cleaned.get("password2")
+        if "password1" in self.fields and first and second:
+            if first != second:
+                self.add_error("password2", "The two passwords differ.")
+            else:
+                try:
+                    password_validation.validate_password(first, User(email=self.email))
+                except ValidationError as error:
+                    self.add_error("password1", error)
+        return cleaned

@@ -102,6 +102,76 @@ class Membership(models.Model):
         return f"{self.user} in {self.team} ({self.role})"
 
 
+INVITATION_LIFETIME = timedelta(days=7)
+
+
+class InvitationStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    ACCEPTED = "accepted", "Accepted"
+    EXPIRED = "expired", "Expired"
+    REVOKED = "revoked", "Revoked"
+
+
+class InvitationQuerySet(TeamQuerySet["Invitation"]):
+    def open(self) -> InvitationQuerySet:
+        """Neither accepted nor revoked (possibly expired: resending renews it)."""
+        return self.filter(accepted_at__isnull=True, revoked_at__isnull=True)
+
+    def pending(self) -> InvitationQuerySet:
+        return self.open().filter(expires_at__gt=timezone.now())
+
+
+class Invitation(models.Model):
+    """An invitation to join a team with a role. Only the SHA-256 of its one-time link token is stored."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.ENGINEER)
+    hashed_token = models.CharField(max_length=64, unique=True, editable=False)
+    invited_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ("-created_at",)
+        constraints = [
+            # One open invitation per person and team: inviting again resends it.
+            models.UniqueConstraint(
+                fields=("team", "email"),
+                condition=models.Q(accepted_at__isnull=True, revoked_at__isnull=True),
+                name="invitation_one_open_per_team_email",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} to {self.team} ({self.role})"
+
+    @property
+    def status(self) -> InvitationStatus:
+        if self.accepted_at:
+            return InvitationStatus.ACCEPTED
+        if self.revoked_at:
+            return InvitationStatus.REVOKED
+        if self.expires_at <= timezone.now():
+            return InvitationStatus.EXPIRED
+        return InvitationStatus.PENDING
+
+    def set_new_token(self) -> str:
+        """Give the invitation a fresh one-time token and a new 7-day expiry; returns the plaintext."""
+        token = secrets.token_urlsafe(32)
+        self.hashed_token = hash_token(token)
+        self.sent_at = timezone.now()
+        self.expires_at = self.sent_at + INVITATION_LIFETIME
+        return token
+
+
 API_KEY_PREFIX = "se_"
 LAST_USED_WRITE_INTERVAL = timedelta(minutes=1)
 

@@ -33,6 +33,7 @@ _TEAM_ADMIN: list[_Grant] = [
     ("accounts", "user", VIEW),
     ("accounts", "team", ("view", "change")),
     ("accounts", "membership", ALL),
+    ("accounts", "invitation", ALL),
     ("accounts", "apikey", MANAGE),
     ("jobs", "*", ALL),
     ("flows", "*", ALL),
@@ -138,38 +139,81 @@ def sync_role_groups_after_migrate(sender: Any, apps: Apps | None = None, **kwar
 
 
 class TeamPermissions:
-    """One person's permissions in each of their teams: two queries, then answered from memory."""
+    """One person's permissions in the team they are working in: two queries, then answered from memory.
 
-    def __init__(self, user: Any) -> None:
+    A member works in one team at a time: the one chosen in the switcher (`chosen`, a team id from
+    the session), else their first team by name; rights in their other teams do not apply until
+    they switch. A superuser works in the chosen team, or in every team when none (or "all") is chosen.
+    """
+
+    def __init__(self, user: Any, chosen: str | None = None) -> None:
         from django.contrib.auth.models import Group
 
-        from accounts.models import Membership
+        from accounts.models import Membership, Team
 
         self.is_superuser = bool(user.is_authenticated and user.is_active and user.is_superuser)
+        self.current_team_id: Any = None
         self.roles: dict[Any, str] = {}
         if user.is_authenticated and user.is_active:
-            self.roles = dict(Membership.objects.filter(user=user, is_active=True).values_list("team_id", "role"))
+            rows = list(
+                Membership.objects.filter(user=user, is_active=True)
+                .order_by("team__name")
+                .values_list("team_id", "role")
+            )
+            mine = dict(rows)
+            current = next((team_id for team_id, _ in rows if str(team_id) == chosen), None)
+            if self.is_superuser and current is None and chosen:
+                current = (
+                    Team.objects.filter(pk=chosen).values_list("pk", flat=True).first() if _is_uuid(chosen) else None
+                )
+            if current is None and not self.is_superuser and rows:
+                current = rows[0][0]
+            self.current_team_id = current
+            self.roles = {current: mine[current]} if current in mine else {}
         names = {group_name(role): role for role in set(self.roles.values())}
         self.role_permissions: dict[str, set[str]] = {role: set() for role in names.values()}
-        rows = Group.objects.filter(name__in=names, permissions__isnull=False).values_list(
+        rows_ = Group.objects.filter(name__in=names, permissions__isnull=False).values_list(
             "name", "permissions__content_type__app_label", "permissions__codename"
         )
-        for name, app_label, codename in rows:
+        for name, app_label, codename in rows_:
             self.role_permissions[names[name]].add(f"{app_label}.{codename}")
 
+    @property
+    def role(self) -> str | None:
+        """The person's role in the current team (None for a superuser who is not a member)."""
+        return self.roles.get(self.current_team_id)
+
     def teams_with(self, *perms: str) -> list[Any]:
-        """Ids of the teams in which the person holds any of `perms` (`"jobs.change_job"`)."""
+        """Ids of the teams (the current one, at most) in which the person holds any of `perms`."""
         return [team_id for team_id, role in self.roles.items() if self.role_permissions[role].intersection(perms)]
 
     def has(self, team_id: Any, perm: str) -> bool:
         role = self.roles.get(team_id)
         return self.is_superuser or (role is not None and perm in self.role_permissions[role])
 
+    def has_here(self, perm: str) -> bool:
+        """Whether the person holds `perm` in the team they are working in."""
+        return self.current_team_id is not None and self.has(self.current_team_id, perm)
+
+
+def _is_uuid(value: str) -> bool:
+    import uuid
+
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
+
 
 def team_permissions(request: Any) -> TeamPermissions:
-    """The signed-in user's `TeamPermissions`, computed once per request."""
+    """The signed-in user's `TeamPermissions` in their current team, computed once per request."""
+    from accounts.selectors import CURRENT_TEAM_SESSION_KEY
+
     cached: TeamPermissions | None = getattr(request, "_team_permissions", None)
     if cached is None:
-        cached = TeamPermissions(request.user)
+        session = getattr(request, "session", None)
+        chosen = session.get(CURRENT_TEAM_SESSION_KEY) if session is not None else None
+        cached = TeamPermissions(request.user, chosen)
         request._team_permissions = cached
     return cached

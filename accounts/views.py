@@ -1,4 +1,4 @@
-"""Sign-in and the Settings > Developer pages: a team's API keys, created and revoked by its owners/admins."""
+"""Sign-in, password reset, the team switcher, each role's home, and Settings > Developer (API keys)."""
 
 from __future__ import annotations
 
@@ -20,16 +20,37 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.forms import (
     READ_ONLY_RESOURCES,
     READ_WRITE_RESOURCES,
+    AcceptInvitationForm,
     APIKeyCreateForm,
+    InvitationForm,
+    MemberRoleForm,
     TeamSwitchForm,
     ThrottledAuthenticationForm,
+    ThrottledPasswordResetForm,
 )
-from accounts.models import APIKey, Membership, Team
+from accounts.models import APIKey, Membership, Role, Team, User
 from accounts.roles import team_permissions
-from accounts.services import create_api_key, revoke_api_key
-from core.exceptions import DomainError
+from accounts.selectors import (
+    ALL_TEAMS,
+    CURRENT_TEAM_SESSION_KEY,
+    invitation_by_token,
+    memberships_of,
+    open_invitations,
+    switchable_teams,
+    team_members,
+)
+from accounts.services import (
+    accept_invitation,
+    change_member_role,
+    create_api_key,
+    invite_member,
+    remove_member,
+    resend_invitation,
+    revoke_api_key,
+    revoke_invitation,
+)
+from core.exceptions import DomainError, InvalidInputError
 
-CURRENT_TEAM_SESSION_KEY = "current_team_id"
 # The plaintext of a just-created key waits here for exactly one page view, then is gone.
 NEW_TOKEN_SESSION_KEY = "new_api_key_once"  # noqa: S105 - a session key name, not a secret
 
@@ -43,25 +64,58 @@ class TeamContext:
     memberships: list[Membership]
     can_manage_keys: bool
     can_revoke_keys: bool
+    can_view_keys: bool = False
+    can_view_webhooks: bool = False
+    can_view_members: bool = False
+    can_manage_members: bool = False
 
 
 def team_context(request: HttpRequest) -> TeamContext:
     """The person's current team (chosen in the switcher, else their first); 404 if they have none."""
-    memberships = list(
-        Membership.objects.filter(user=request.user, is_active=True).select_related("team").order_by("team__name")  # type: ignore[misc]
-    )
+    memberships = memberships_of(request.user)
     if not memberships:
         raise Http404("You are not a member of any team yet.")
-    chosen = request.session.get(CURRENT_TEAM_SESSION_KEY)
-    membership = next((m for m in memberships if str(m.team_id) == chosen), memberships[0])
     rights = team_permissions(request)
+    membership = next((m for m in memberships if m.team_id == rights.current_team_id), memberships[0])
+    team_id = membership.team_id
+
+    def may(*perms: str) -> bool:
+        return any(rights.has(team_id, perm) for perm in perms)
+
     return TeamContext(
         team=membership.team,
         membership=membership,
         memberships=memberships,
-        can_manage_keys=rights.has(membership.team_id, "accounts.add_apikey"),
-        can_revoke_keys=rights.has(membership.team_id, "accounts.change_apikey"),
+        can_manage_keys=may("accounts.add_apikey"),
+        can_revoke_keys=may("accounts.change_apikey"),
+        can_view_keys=may("accounts.view_apikey", "accounts.change_apikey"),
+        can_view_webhooks=may("webhooks.view_webhookendpoint", "webhooks.change_webhookendpoint"),
+        can_view_members=may("accounts.view_membership", "accounts.change_membership"),
+        can_manage_members=may("accounts.add_membership"),
     )
+
+
+def role_home_url(request: HttpRequest) -> str:
+    """Where a person's work is: engineers their jobs, dispatchers today's jobs, finance the
+    invoices, owners and admins the dashboard; people without admin access their settings."""
+    user = request.user
+    if not (user.is_active and user.is_staff):
+        return reverse("settings")
+    role = team_permissions(request).role
+    jobs = reverse("admin:jobs_job_changelist")
+    if role == Role.ENGINEER:
+        return f"{jobs}?assigned_to__id__exact={user.pk}"
+    if role == Role.DISPATCHER:
+        return f"{jobs}?due=today"
+    if role == Role.FINANCE:
+        return reverse("admin:invoicing_invoice_changelist")
+    return reverse("admin:index")
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """The page each role starts from (see `role_home_url`)."""
+    return redirect(role_home_url(request))
 
 
 class LoginView(auth_views.LoginView):
@@ -70,7 +124,7 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
     def get_default_redirect_url(self) -> str:
-        return reverse("settings-developer")
+        return role_home_url(self.request)
 
 
 class LogoutView(auth_views.LogoutView):
@@ -94,20 +148,48 @@ class PasswordChangeDoneView(auth_views.PasswordChangeDoneView):
         return {**super().get_context_data(**kwargs), "ctx": team_context(self.request), "section": "account"}
 
 
+# --- forgotten password: Django's own views, our templates, throttled like sign-in ------------------
+class PasswordResetView(auth_views.PasswordResetView):
+    template_name = "registration/password_reset_form.html"
+    email_template_name = "registration/password_reset_email.txt"
+    subject_template_name = "registration/password_reset_subject.txt"
+    form_class = ThrottledPasswordResetForm
+    success_url = reverse_lazy("password-reset-done")
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        return {**super().get_form_kwargs(), "request": self.request}
+
+
+class PasswordResetDoneView(auth_views.PasswordResetDoneView):
+    template_name = "registration/password_reset_done.html"
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    template_name = "registration/password_reset_confirm.html"
+    success_url = reverse_lazy("password-reset-complete")
+
+
+class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
+    template_name = "registration/password_reset_complete.html"
+
+
 @login_required
 @require_POST
 def switch_team(request: HttpRequest) -> HttpResponse:
+    """Choose the team to work in, for the settings pages and the admin alike (superusers may also
+    choose "all teams", for the admin)."""
     form = TeamSwitchForm(request.POST)
     if form.is_valid():
-        membership = Membership.objects.filter(
-            user=request.user,  # type: ignore[misc]
-            is_active=True,
-            team__slug=form.cleaned_data["team"],
-        ).first()
-        if membership is not None:
-            request.session[CURRENT_TEAM_SESSION_KEY] = str(membership.team_id)
-            messages.info(request, f"You are now working in {membership.team.name}.")
-    return redirect(_safe_next(request) or reverse("settings-developer"))
+        slug = form.cleaned_data["team"]
+        if slug == ALL_TEAMS and request.user.is_superuser:
+            request.session[CURRENT_TEAM_SESSION_KEY] = ALL_TEAMS
+            messages.info(request, "You are seeing every team's rows (superuser).")
+        else:
+            team = next((team for team in switchable_teams(request.user) if team.slug == slug), None)
+            if team is not None:
+                request.session[CURRENT_TEAM_SESSION_KEY] = str(team.pk)
+                messages.info(request, f"You are now working in {team.name}.")
+    return redirect(_safe_next(request) or reverse("home"))
 
 
 def _safe_next(request: HttpRequest) -> str | None:
@@ -121,6 +203,8 @@ def _safe_next(request: HttpRequest) -> str | None:
 def developer_settings(request: HttpRequest) -> HttpResponse:
     """The team's API keys; owners and admins create keys here (the token is shown once)."""
     ctx = team_context(request)
+    if not ctx.can_view_keys:
+        raise PermissionDenied("Your role in this team does not include API keys.")
     form = APIKeyCreateForm(request.POST or None)
     if request.method == "POST":
         if not ctx.can_manage_keys:
@@ -185,4 +269,151 @@ def revoke_key(request: HttpRequest, key_id: uuid.UUID) -> HttpResponse:
 
 @login_required
 def settings_home(request: HttpRequest) -> HttpResponse:
-    return redirect("settings-developer")
+    """The first settings tab the person's role may use."""
+    ctx = team_context(request)
+    if ctx.can_view_members:
+        return redirect("settings-team")
+    if ctx.can_view_keys:
+        return redirect("settings-developer")
+    return redirect("password-change")
+
+
+# --- Settings > Team: members and invitations ------------------------------------------------------
+def _team_page(
+    request: HttpRequest, ctx: TeamContext, form: InvitationForm | None = None, status: int = 200
+) -> HttpResponse:
+    if not ctx.can_view_members:
+        raise PermissionDenied("Your role in this team does not include its member list.")
+    return render(
+        request,
+        "settings/team.html",
+        {
+            "ctx": ctx,
+            "section": "team",
+            "members": team_members(ctx.team),
+            "invitations": open_invitations(ctx.team) if ctx.can_manage_members else [],
+            "form": form or InvitationForm(),
+            "roles": Role.choices,
+            "owner_count": sum(1 for m in team_members(ctx.team) if m.role == Role.OWNER and m.is_active),
+        },
+        status=status,
+    )
+
+
+def _managing(request: HttpRequest) -> TeamContext:
+    ctx = team_context(request)
+    if not ctx.can_manage_members:
+        raise PermissionDenied("Only the team's owners and admins can manage its members.")
+    return ctx
+
+
+def _site_url(request: HttpRequest) -> str:
+    return request.build_absolute_uri("/")
+
+
+def _refused(request: HttpRequest, ctx: TeamContext, error: DomainError) -> HttpResponse:
+    """A refused change: the team page again, with the reason and the service's 4xx status."""
+    messages.error(request, str(error))
+    return _team_page(request, ctx, status=error.status_code)
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def team_settings(request: HttpRequest) -> HttpResponse:
+    """The team's members and open invitations; owners and admins invite people here."""
+    ctx = team_context(request)
+    if request.method != "POST":
+        return _team_page(request, ctx)
+    ctx = _managing(request)
+    form = InvitationForm(request.POST)
+    if not form.is_valid():
+        return _team_page(request, ctx, form, status=400)
+    try:
+        invitation, _ = invite_member(
+            team=ctx.team,
+            email=form.cleaned_data["email"],
+            role=form.cleaned_data["role"],
+            invited_by=request.user,  # type: ignore[arg-type]
+            site_url=_site_url(request),
+        )
+    except DomainError as exc:
+        form.add_error("email" if exc.issues[0][0] == "email" else "role", str(exc))
+        return _team_page(request, ctx, form, status=exc.status_code)
+    messages.success(request, f"Invitation sent to {invitation.email}. The link works for 7 days.")
+    return redirect("settings-team")
+
+
+@never_cache
+@login_required
+@require_POST
+def invitation_action(request: HttpRequest, invitation_id: uuid.UUID, verb: str) -> HttpResponse:
+    """Resend (a new link, 7 more days) or revoke an open invitation."""
+    if verb not in ("resend", "revoke"):
+        raise Http404("Unknown action.")
+    ctx = _managing(request)
+    invitation = get_object_or_404(open_invitations(ctx.team), pk=invitation_id)
+    try:
+        if verb == "resend":
+            resend_invitation(invitation=invitation, site_url=_site_url(request))
+            messages.success(request, f"Sent a new link to {invitation.email}.")
+        else:
+            revoke_invitation(invitation=invitation)
+            messages.success(request, f"Revoked the invitation of {invitation.email}; its link no longer works.")
+    except DomainError as exc:
+        return _refused(request, ctx, exc)
+    return redirect("settings-team")
+
+
+@never_cache
+@login_required
+@require_POST
+def member_action(request: HttpRequest, membership_id: uuid.UUID, verb: str) -> HttpResponse:
+    """Change a member's role or remove them from the team (never the last owner)."""
+    if verb not in ("role", "remove"):
+        raise Http404("Unknown action.")
+    ctx = _managing(request)
+    membership = get_object_or_404(team_members(ctx.team), pk=membership_id)
+    acting_user: Any = request.user
+    try:
+        if verb == "role":
+            form = MemberRoleForm(request.POST)
+            if not form.is_valid():
+                raise InvalidInputError("Choose one of the roles.", "role")
+            change_member_role(membership=membership, role=form.cleaned_data["role"], acting_user=acting_user)
+            messages.success(request, f"{membership.user} is now {Role(form.cleaned_data['role']).label}.")
+        else:
+            remove_member(membership=membership, acting_user=acting_user)
+            messages.success(request, f"Removed {membership.user} from {ctx.team.name}.")
+    except DomainError as exc:
+        return _refused(request, ctx, exc)
+    return redirect("settings-team")
+
+
+# --- accepting an invitation (no sign-in needed: the link is the proof) ---------------------------
+@never_cache
+@require_http_methods(["GET", "POST"])
+def accept_invitation_view(request: HttpRequest, token: str) -> HttpResponse:
+    """The emailed link: a new person sets a name and password; someone with an account just joins."""
+    invitation = invitation_by_token(token)
+    if invitation is None:
+        return render(request, "accounts/invitation_invalid.html", status=404)
+    new_account = not User.objects.filter(email__iexact=invitation.email).exists()
+    form = AcceptInvitationForm(request.POST or None, email=invitation.email, new_account=new_account)
+    if request.method == "POST" and form.is_valid():
+        try:
+            accept_invitation(
+                token=token,
+                full_name=form.cleaned_data.get("full_name", ""),
+                password=form.cleaned_data.get("password1"),
+            )
+        except DomainError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, f"Welcome to {invitation.team.name}. Sign in with {invitation.email}.")
+            return redirect(f"{reverse('login')}?next={reverse('home')}")
+    return render(
+        request,
+        "accounts/invitation_accept.html",
+        {"invitation": invitation, "form": form, "new_account": new_account, "role": Role(invitation.role).label},
+    )

@@ -2,8 +2,11 @@ from django.contrib import admin
 from django.urls import include, path
 
 from accounts import oauth_views
+from accounts import views as account_views
 
 urlpatterns = [
+    # The admin's sign-in page links "Forgotten your password?" here: the same reset as the site's.
+    path("admin/password_reset/", account_views.PasswordResetView.as_view(), name="admin_password_reset"),
     path("admin/", admin.site.urls),
     path("v1/", include("core.api.urls")),
     # OAuth 2.1: /oauth/authorize, /oauth/token, /oauth/revoke, /oauth/introspect, /oauth/register and

@@ -1,7 +1,9 @@
 """The one team-scoped `ModelAdmin` every app's admin builds on.
 
-Non-superusers see, choose and open only rows of the teams where their role's group (see
-`accounts.roles`) grants them the model's permission; superusers see everything. Scoping happens in
+Non-superusers see, choose and open only rows of their current team (the one chosen in the team
+switcher, shared with the settings pages), and only where their role's group there (see
+`accounts.roles`) grants them the model's permission. Superusers see the team they chose, or every
+team in their explicit "all teams" mode. Scoping happens in
 `get_queryset`, and foreign-key / many-to-many choices (and therefore autocomplete, which asks the
 related admin's `get_queryset`) are drawn from the related admin's scoped queryset, so no view needs
 its own `if obj.team != ...` check. Another team's object URL is a 404.
@@ -50,6 +52,11 @@ def permitted_team_ids(request: HttpRequest, model: type[models.Model], action: 
     return team_permissions(request).teams_with(*perms)
 
 
+def superuser_team_id(request: HttpRequest) -> Any:
+    """The team a superuser chose in the switcher, or None in their explicit all-teams mode."""
+    return team_permissions(request).current_team_id if request.user.is_superuser else None
+
+
 def _field_for_issue(path: str, form: forms.BaseForm, aliases: dict[str, str]) -> str | None:
     """Map an API issue path (`jobTypeId`, `payload.0.x`) onto a form field name, if there is one."""
     head = path.split(".", 1)[0]
@@ -77,8 +84,12 @@ class ScopedChoicesMixin:
     def scoped_related_queryset(self, request: HttpRequest, model: type[models.Model]) -> QuerySet[Any] | None:
         """The rows of `model` the user may pick, or None when no narrowing applies."""
         if request.user.is_superuser:
-            return None
-        if model is Team:
+            team_id = superuser_team_id(request)
+            if team_id is None:
+                return None
+            if model is Team:
+                return Team.objects.filter(pk=team_id)
+        elif model is Team:
             return self.team_choices(request)
         related_admin = self.admin_site._registry.get(model)
         if isinstance(related_admin, TeamScopedAdmin):
@@ -86,6 +97,8 @@ class ScopedChoicesMixin:
             ordering = related_admin.get_ordering(request)
             return queryset.order_by(*ordering) if ordering else queryset
         if any(field.name == "team" for field in model._meta.get_fields()):
+            if request.user.is_superuser:
+                return model._default_manager.filter(team_id=superuser_team_id(request))
             return model._default_manager.filter(team_id__in=permitted_team_ids(request, model, "view"))
         return None
 
@@ -156,7 +169,8 @@ class TeamScopedAdmin(ScopedChoicesMixin, admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         queryset = super().get_queryset(request)
         if request.user.is_superuser:
-            return queryset
+            team_id = superuser_team_id(request)
+            return queryset if team_id is None else self.filter_to_teams(queryset, [team_id])
         return self.scope_rows(request, queryset, "view")
 
     def get_object(self, request: HttpRequest, object_id: str, from_field: str | None = None) -> Any:
@@ -207,8 +221,11 @@ class TeamScopedAdmin(ScopedChoicesMixin, admin.ModelAdmin):
 
     def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
         initial = super().get_changeform_initial_data(request)
-        if self.team_lookup == "team" and "team" not in initial and not request.user.is_superuser:
-            team_ids = list(self.team_choices(request).values_list("pk", flat=True))
+        if self.team_lookup == "team" and "team" not in initial:
+            if request.user.is_superuser:
+                team_ids = [superuser_team_id(request)] if superuser_team_id(request) is not None else []
+            else:
+                team_ids = list(self.team_choices(request).values_list("pk", flat=True))
             if len(team_ids) == 1:
                 initial["team"] = str(team_ids[0])
         return initial
@@ -273,7 +290,8 @@ class TeamScopedAdmin(ScopedChoicesMixin, admin.ModelAdmin):
                 filters.append((spec, admin.RelatedOnlyFieldListFilter))
             else:
                 filters.append(spec)
-        if request.user.is_superuser and self.team_lookup == "team" and "team" not in filters:
+        all_teams = request.user.is_superuser and superuser_team_id(request) is None
+        if all_teams and self.team_lookup == "team" and "team" not in filters:
             filters.insert(0, "team")
         return filters
 

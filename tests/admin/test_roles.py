@@ -77,6 +77,9 @@ def test_rights_are_per_team(world):
     person = staff_client(world.a.engineer)
     alpha_other = JobFactory(team=world.a.team)
     bravo_job = JobFactory(team=world.b.team)
+    # The admin follows the team chosen in the switcher (alpha by default: first by name).
+    assert set(person.get("/admin/jobs/job/").context["cl"].result_list) == set()
+    person.post("/settings/switch-team/", {"team": world.b.team.slug})
     result = set(person.get("/admin/jobs/job/").context["cl"].result_list)
     assert result == {bravo_job}
     assert person.get(f"/admin/jobs/job/{alpha_other.pk}/change/").status_code == 404

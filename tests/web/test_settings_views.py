@@ -32,7 +32,8 @@ def test_sign_in_with_email_and_password_then_sign_out(world):
     client = Client()
     assert client.get(URL).status_code == 302
     response = client.post("/accounts/login/", {"username": world.a.owner.email, "password": "correct-horse-battery"})
-    assert response.status_code == 302 and response["Location"] == URL
+    # An owner without admin access lands on their settings (staff go to their role's home: tests/accounts).
+    assert response.status_code == 302 and response["Location"] == "/settings/"
     assert client.get(URL).status_code == 200
     client.post("/accounts/logout/")
     assert client.get(URL).status_code == 302
@@ -83,9 +84,9 @@ def test_expiry_choices(world):
     assert str(APIKey.objects.get(name="dated").expires_at.date()) == "2099-05-01"
 
 
-@pytest.mark.parametrize("role", [Role.DISPATCHER, Role.ENGINEER, Role.FINANCE])
+@pytest.mark.parametrize("role", [Role.DISPATCHER, Role.FINANCE])
 def test_other_roles_see_the_list_read_only(world, role):
-    person = world.a.dispatcher if role == Role.DISPATCHER else world.a.engineer
+    person = world.a.dispatcher
     if role == Role.FINANCE:
         person = MembershipFactory(team=world.a.team, role=Role.FINANCE).user
     key = APIKeyFactory(team=world.a.team, name="shared-key")
@@ -97,6 +98,17 @@ def test_other_roles_see_the_list_read_only(world, role):
     assert client.post(f"/settings/developer/keys/{key.pk}/revoke/").status_code == 403
     key.refresh_from_db()
     assert key.revoked_at is None and not APIKey.objects.filter(name="Zapier").exists()
+
+
+def test_engineers_have_no_developer_page(world):
+    """Engineers hold no API-key permission: no Developer tab, and the page itself is a 403."""
+    key = APIKeyFactory(team=world.a.team, name="shared-key")
+    client = signed_in(world.a.engineer)
+    assert "/settings/developer/" not in client.get("/accounts/password/").content.decode()
+    refused = client.get(URL)
+    assert refused.status_code == 403 and "shared-key" not in refused.content.decode()
+    assert create(client).status_code == 403
+    assert client.post(f"/settings/developer/keys/{key.pk}/revoke/").status_code == 403
 
 
 def test_revoke_with_confirmation(world, anon):
@@ -128,17 +140,17 @@ def test_csrf_is_enforced(world):
 
 
 def test_team_switcher(world):
-    MembershipFactory(team=world.b.team, user=world.a.owner, role=Role.ENGINEER)
+    MembershipFactory(team=world.b.team, user=world.a.owner, role=Role.DISPATCHER)
     APIKeyFactory(team=world.b.team, name="bravo-key")
     client = signed_in(world.a.owner)
     assert "Switch" in client.get(URL).content.decode()
-    client.post("/settings/team/", {"team": "bravo", "next": URL})
+    client.post("/settings/switch-team/", {"team": "bravo", "next": URL})
     page = client.get(URL).content.decode()
     assert "bravo-key" in page
-    assert "Create an API key" not in page  # an engineer in bravo
+    assert "Create an API key" not in page  # a dispatcher in bravo
     assert create(client).status_code == 403
     # A team the person is not in is ignored.
-    client.post("/settings/team/", {"team": "nope"})
+    client.post("/settings/switch-team/", {"team": "nope"})
     assert "bravo-key" in client.get(URL).content.decode()
 
 

@@ -2,16 +2,16 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from accounts.demo import DEMO_PASSWORD, sign_ins
 from accounts.models import Team, User
 from accounts.scopes import ALL_SCOPES
 from accounts.services import add_member, create_api_key
 
 DEMO_ADMIN = "admin@demo.example.com"
-DEMO_PASSWORD = "demo-password-1"  # noqa: S105 - printed for the local demo only
 
 
 class Command(BaseCommand):
-    help = "Create (or reset) the demo superuser and a fresh full-scope demo API key; prints the token last."
+    help = "Reset the demo superuser, make a full-scope API key, print a sign-in per role; the token last."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--team", default="demo")
@@ -31,7 +31,10 @@ class Command(BaseCommand):
         key, token = create_api_key(team=team, name="Demo key", scopes=ALL_SCOPES, created_by=admin)
         self.stdout.write("")
         self.stdout.write("  Shocking Energy demo is ready: http://127.0.0.1:8000")
-        self.stdout.write(f"  Admin      http://127.0.0.1:8000/admin/  {DEMO_ADMIN} / {DEMO_PASSWORD}")
+        self.stdout.write(f"  Superuser  http://127.0.0.1:8000/admin/  {DEMO_ADMIN} / {DEMO_PASSWORD}")
+        self.stdout.write(f"  Sign in as one member of each role (password {DEMO_PASSWORD}) at http://127.0.0.1:8000/:")
+        for role, email in sign_ins(team):
+            self.stdout.write(f"    {role:<11}{email} / {DEMO_PASSWORD}")
         self.stdout.write("  API docs   http://127.0.0.1:8000/v1/docs")
         self.stdout.write(f"  API key    {key.display} (all scopes), for example:")
         self.stdout.write(f'  curl -H "Authorization: Bearer {token}" http://127.0.0.1:8000/v1/jobs')
