@@ -10,8 +10,6 @@ from accounts.models import Team
 from core.exceptions import InvalidInputError
 from jobs.models import Job, JobEvent, JobType
 
-# NOTE (helper E): this file briefly lost helper A's first version (an editor overwrite); the two
-# reads below were rebuilt from the call sites and the views' former querysets. Helper A: merge freely.
 JOB_RELATIONS = ("job_type", "assigned_to", "created_by_user", "created_by_key", "client", "site", "asset", "project")
 
 
@@ -53,7 +51,7 @@ def job_type_match(value: str, *, relation: str = "job_type") -> Q:
 
 def job_type_by_key_or_id(*, team: Team, value: str, path: str = "jobType") -> JobType:
     """The team's job type named by `value` (its key or id); an `InvalidInputError` on `path` if none is."""
-    job_type = JobType.objects.filter(job_type_match(value, relation=""), team=team).first()
+    job_type = JobType.objects.for_team(team).filter(job_type_match(value, relation="")).first()
     if job_type is None:
         raise InvalidInputError("No job type with this key or id in your team.", path)
     return job_type
