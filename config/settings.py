@@ -195,7 +195,7 @@ SPECTACULAR_SETTINGS = {
         "SearchType": "search.types.SearchType",
         "CredentialKind": "accounts.api.serializers.CredentialKind",
         "MemberRole": "accounts.models.Role",
-        "MetricsInterval": "metrics.selectors.Interval",
+        "MetricsInterval": "core.timerange.Interval",
         "WebhookDeliveryStatus": "webhooks.models.DeliveryStatus",
     },
     "POSTPROCESSING_HOOKS": [
