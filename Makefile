@@ -9,7 +9,7 @@ PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/shocking
 export TEST_DATABASE_URL
 
-.PHONY: install services run serve serve-prod test lint typecheck checks pytest browser bench reliability clean
+.PHONY: install services run serve serve-prod test lint typecheck checks schema-lint pytest browser bench reliability clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -48,9 +48,23 @@ typecheck: install
 
 checks: install services
 	DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres $(BIN)/python manage.py makemigrations --check --dry-run
-	DJANGO_SETTINGS_MODULE=config.settings_test $(BIN)/python manage.py spectacular --validate --fail-on-warn --format openapi-json --file /dev/null
+	$(MAKE) --no-print-directory schema-lint
 	DJANGO_SETTINGS_MODULE=config.settings_prod SECRET_KEY=check-deploy-$(REQS_HASH)-0123456789abcdefghijklmnopqrstuvwxyz ALLOWED_HOSTS=api.example.com \
 		$(BIN)/python manage.py check --deploy --fail-level WARNING
+
+## make schema-lint: the served schema through drf-spectacular's validator and the tools integrators use:
+## openapi-spec-validator, Redocly (`recommended`) and Spectral (`spectral:oas`), pinned in tools/schema-lint.
+SCHEMA_LINT := tools/schema-lint
+SCHEMA_LINT_STAMP := $(SCHEMA_LINT)/node_modules/.installed-$(shell sha1sum $(SCHEMA_LINT)/package-lock.json | cut -c1-12)
+$(SCHEMA_LINT_STAMP): $(SCHEMA_LINT)/package-lock.json
+	cd $(SCHEMA_LINT) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+schema-lint: install $(SCHEMA_LINT_STAMP)
+	DJANGO_SETTINGS_MODULE=config.settings_test $(BIN)/python manage.py spectacular --validate --fail-on-warn --format openapi-json --file .make-schema.json
+	$(BIN)/openapi-spec-validator .make-schema.json
+	$(SCHEMA_LINT)/node_modules/.bin/redocly lint .make-schema.json --config $(SCHEMA_LINT)/redocly.yaml --format stylish
+	$(SCHEMA_LINT)/node_modules/.bin/spectral lint .make-schema.json --ruleset $(SCHEMA_LINT)/.spectral.yaml --fail-severity error
 
 ## make services: the tests need the machine's PostgreSQL (system of record) and Redis (cache and
 ## throttle store) on 127.0.0.1; start whichever is down, then wait for both to answer.
@@ -87,4 +101,4 @@ reliability: install
 	$(BIN)/python -m reliability --duration $(DURATION)
 
 clean:
-	rm -rf $(VENV) db.sqlite3 staticfiles media
+	rm -rf $(VENV) db.sqlite3 staticfiles media $(SCHEMA_LINT)/node_modules .make-schema.json
