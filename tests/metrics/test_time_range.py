@@ -51,7 +51,7 @@ def test_both_endpoints_bucket_in_the_teams_timezone(world: World) -> None:
     moment = dt.datetime(2026, 1, 5, 12, 30, tzinfo=dt.UTC)
     JobFactory(team=world.a.team, created_at=moment)
     flow_created_at(world.a, moment)
-    query = {
+    query: dict[str, Any] = {
         "dateFrom": ms(dt.datetime(2026, 1, 5, tzinfo=ZONE)),
         "dateTo": ms(dt.datetime(2026, 1, 7, tzinfo=ZONE) - dt.timedelta(milliseconds=1)),
     }
@@ -64,7 +64,11 @@ def test_both_endpoints_bucket_in_the_teams_timezone(world: World) -> None:
     new_year = dt.datetime(2025, 12, 31, 14, 0, tzinfo=dt.UTC)
     JobFactory(team=world.a.team, created_at=new_year)
     flow_created_at(world.a, new_year)
-    query = {"dateFrom": ms(dt.datetime(2025, 12, 15, tzinfo=ZONE)), "dateTo": ms(moment), "interval": "month"}
+    query = {
+        "dateFrom": ms(dt.datetime(2025, 12, 15, tzinfo=ZONE)),
+        "dateTo": ms(moment),
+        "interval": "month",
+    }
     jobs = world.api.get("/v1/metrics/jobs", query=query).data
     flows = world.api.get("/v1/metrics/flows", query=query).data
     assert [(b["start"], b["created"]) for b in jobs["series"]] == [("2025-12-01", 0), ("2026-01-01", 2)]
