@@ -9,6 +9,7 @@ from django.db import transaction
 from django_tasks import task, task_backends
 from django_tasks_db import DatabaseBackend
 
+from core.work import register_queue
 from flows.models import Flow
 
 QUEUE = "flows"
@@ -34,3 +35,13 @@ def enqueue_flow(flow: Flow, run_after: dt.datetime | None = None) -> None:
     else:
         flow_id = str(flow.pk)
         transaction.on_commit(lambda: runnable.enqueue(flow_id))
+
+
+def _sweep() -> int:
+    from flows.worker import requeue_stalled_flows
+
+    return requeue_stalled_flows()
+
+
+# `manage.py run_worker` runs this queue and, every sweep interval, re-queues stalled work.
+register_queue(QUEUE, sweep=_sweep)

@@ -11,15 +11,13 @@ Delivery is at most once per send request: the unique key refuses a second in-fl
 entry for the same request. A worker that died *during* the SMTP exchange leaves an entry whose
 outcome cannot be known; recovery marks it UNKNOWN and the flow FAILED rather than risk a second
 email, and a resend (a new request) delivers again. The Message-ID is the same for every try of
-a request, so a receiving server can de-duplicate too.
+a request, so a receiving server can de-duplicate too. Leases, backoff and the sweep are `core.work`'s.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
-import socket
 import uuid
 
 from django.conf import settings
@@ -29,6 +27,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from core import work
+from core.work import WORKER_ID, LeaseState
 from flows.documents import DocumentError, build_email, message_id, render_document
 from flows.models import (
     AttemptOutcome,
@@ -46,15 +46,12 @@ from webhooks.services import record_event
 
 logger = logging.getLogger("shocking.flows")
 
-WORKER_ID = f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-# A queued flow whose task has not run this long after it was due is re-queued by the sweep.
-SWEEP_GRACE = dt.timedelta(seconds=120)
-
 
 def retry_delay(attempts: int) -> dt.timedelta:
     """Exponential backoff after the `attempts`-th failure: base, 2×base, 4×base… capped."""
-    seconds = settings.FLOWS_RETRY_BASE_SECONDS * 2 ** max(attempts - 1, 0)
-    return dt.timedelta(seconds=min(seconds, settings.FLOWS_RETRY_MAX_SECONDS))
+    return work.backoff(
+        attempts, base_seconds=settings.FLOWS_RETRY_BASE_SECONDS, max_seconds=settings.FLOWS_RETRY_MAX_SECONDS
+    )
 
 
 def refresh_group_status(group_id: uuid.UUID) -> None:
@@ -81,7 +78,7 @@ def _fail_for_good(flow: Flow, error: str) -> None:
     flow.last_error = error
     flow.render_pending = flow.send_pending = False
     flow.next_attempt_at = None
-    flow.lease_owner, flow.lease_expires_at = "", None
+    work.clear_lease(flow)
 
 
 def _recover_abandoned(flow: Flow, now: dt.datetime) -> None:
@@ -96,7 +93,7 @@ def _recover_abandoned(flow: Flow, now: dt.datetime) -> None:
             entry.outcome = AttemptOutcome.FAILED
             entry.error = "The worker stopped while rendering."
         entry.save(update_fields=["outcome", "error", "finished_at"])
-    flow.lease_owner, flow.lease_expires_at = "", None
+    work.clear_lease(flow)
     if any(entry.stage == FlowStage.SEND for entry in open_entries):
         _fail_for_good(
             flow,
@@ -106,37 +103,34 @@ def _recover_abandoned(flow: Flow, now: dt.datetime) -> None:
     logger.warning("Recovered flow %s from a stopped worker (now %s).", flow.pk, flow.status)
 
 
+def _admit(flow: Flow, state: LeaseState, now: dt.datetime) -> bool:
+    """A flow's own rules before a worker takes it: work left, a dead worker's mess cleared, attempts left."""
+    if flow.status == FlowStatus.FAILED or not (flow.render_pending or flow.send_pending):
+        return False
+    if state is LeaseState.ABANDONED:
+        _recover_abandoned(flow, now)
+        if flow.status == FlowStatus.FAILED:
+            _settle_failed(flow)
+            return False
+    if flow.attempts >= settings.FLOWS_MAX_ATTEMPTS:
+        _fail_for_good(flow, flow.last_error or "Gave up after the maximum number of attempts.")
+        _settle_failed(flow)
+        return False
+    flow.status = FlowStatus.RENDERING if flow.render_pending else FlowStatus.SENDING
+    return True
+
+
+def _settle_failed(flow: Flow) -> None:
+    flow.save()
+    refresh_group_status(flow.group_id)
+    record_event(EventType.FLOW_FAILED, flow)
+
+
 def claim_flow(flow_id: uuid.UUID, worker_id: str = WORKER_ID) -> Flow | None:
     """Take the lease on a flow with work due, counting one attempt; None when there is nothing to do."""
-    with transaction.atomic():
-        flow = Flow.objects.select_for_update().filter(pk=flow_id).first()
-        if flow is None or flow.status == FlowStatus.FAILED or not (flow.render_pending or flow.send_pending):
-            return None
-        now = timezone.now()
-        if flow.lease_owner:
-            if flow.lease_expires_at is not None and flow.lease_expires_at > now:
-                return None  # another worker is on it
-            _recover_abandoned(flow, now)
-            if flow.status == FlowStatus.FAILED:
-                flow.save()
-                refresh_group_status(flow.group_id)
-                record_event(EventType.FLOW_FAILED, flow)
-                return None
-        elif flow.next_attempt_at is not None and flow.next_attempt_at > now:
-            return None  # a retry is scheduled for later
-        if flow.attempts >= settings.FLOWS_MAX_ATTEMPTS:
-            _fail_for_good(flow, flow.last_error or "Gave up after the maximum number of attempts.")
-            flow.save()
-            refresh_group_status(flow.group_id)
-            record_event(EventType.FLOW_FAILED, flow)
-            return None
-        flow.attempts += 1
-        flow.lease_owner = worker_id
-        flow.lease_expires_at = now + dt.timedelta(seconds=settings.FLOWS_LEASE_SECONDS)
-        flow.next_attempt_at = None
-        flow.status = FlowStatus.RENDERING if flow.render_pending else FlowStatus.SENDING
-        flow.save()
-    return flow
+    return work.claim(
+        Flow.objects.all(), flow_id, worker_id=worker_id, lease_seconds=settings.FLOWS_LEASE_SECONDS, admit=_admit
+    )
 
 
 def _record_failure(flow_id: uuid.UUID, entry: FlowAttempt, exc: BaseException, *, permanent: bool) -> None:
@@ -153,8 +147,7 @@ def _record_failure(flow_id: uuid.UUID, entry: FlowAttempt, exc: BaseException, 
         else:
             flow.last_error = error
             flow.status = FlowStatus.QUEUED
-            flow.lease_owner, flow.lease_expires_at = "", None
-            flow.next_attempt_at = now + retry_delay(flow.attempts)
+            work.schedule_retry(flow, now + retry_delay(flow.attempts))
             enqueue_flow(flow, run_after=flow.next_attempt_at)
         flow.save()
         refresh_group_status(flow.group_id)
@@ -192,7 +185,7 @@ def render_flow(flow: Flow, worker_id: str = WORKER_ID) -> bool:
     )
     with transaction.atomic():
         locked = Flow.objects.select_for_update().get(pk=flow.pk)
-        if locked.lease_owner != worker_id:  # our lease expired and another worker took over
+        if not work.holds_lease(locked, worker_id):  # our lease expired and another worker took over
             transaction.on_commit(lambda: default_storage.delete(name))
             return False
         previous = locked.document.name
@@ -222,7 +215,7 @@ def send_flow(flow: Flow, worker_id: str = WORKER_ID) -> bool:
     """Email the stored PDF once for the current send request; True when the flow is SENT."""
     with transaction.atomic():
         locked = Flow.objects.select_for_update().get(pk=flow.pk)
-        if locked.lease_owner != worker_id or not locked.send_pending:
+        if not work.holds_lease(locked, worker_id) or not locked.send_pending:
             return False
         try:
             with transaction.atomic():
@@ -259,20 +252,12 @@ def send_flow(flow: Flow, worker_id: str = WORKER_ID) -> bool:
         locked.status = FlowStatus.SENT
         locked.sent_at = now
         locked.last_error = ""
-        locked.lease_owner, locked.lease_expires_at = "", None
+        work.clear_lease(locked)
         locked.save()
         refresh_group_status(locked.group_id)
         record_event(EventType.FLOW_SENT, locked)
     flow.refresh_from_db()
     return True
-
-
-def _release(flow: Flow, worker_id: str) -> None:
-    with transaction.atomic():
-        locked = Flow.objects.select_for_update().get(pk=flow.pk)
-        if locked.lease_owner == worker_id:
-            locked.lease_owner, locked.lease_expires_at = "", None
-            locked.save(update_fields=["lease_owner", "lease_expires_at"])
 
 
 def process_flow(flow_id: uuid.UUID, worker_id: str = WORKER_ID) -> str:
@@ -285,7 +270,7 @@ def process_flow(flow_id: uuid.UUID, worker_id: str = WORKER_ID) -> str:
     if flow.send_pending:
         send_flow(flow, worker_id)
     else:
-        _release(flow, worker_id)
+        work.release(Flow.objects.all(), flow_id, worker_id)
     return Flow.objects.values_list("status", flat=True).get(pk=flow_id)
 
 
@@ -294,19 +279,5 @@ def requeue_stalled_flows(now: dt.datetime | None = None) -> int:
 
     Queueing a flow twice is harmless: `claim_flow` takes it once and the other task finds nothing due.
     """
-    now = now or timezone.now()
-    stalled = (
-        Flow.objects.filter(Q(render_pending=True) | Q(send_pending=True))
-        .exclude(status=FlowStatus.FAILED)
-        .filter(
-            Q(lease_owner__gt="", lease_expires_at__lt=now) | Q(lease_owner="", next_attempt_at__lte=now - SWEEP_GRACE)
-        )
-    )
-    count = 0
-    for flow in stalled.only("pk")[:500]:
-        with transaction.atomic():
-            enqueue_flow(flow)
-        count += 1
-    if count:
-        logger.info("Re-queued %s stalled flow(s).", count)
-    return count
+    unfinished = Flow.objects.filter(Q(render_pending=True) | Q(send_pending=True)).exclude(status=FlowStatus.FAILED)
+    return work.requeue(work.stalled(unfinished, now), enqueue_flow, "flow(s)")

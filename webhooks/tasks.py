@@ -9,6 +9,7 @@ from django.db import transaction
 from django_tasks import task, task_backends
 from django_tasks_db import DatabaseBackend
 
+from core.work import register_queue
 from webhooks.models import WebhookDelivery
 
 QUEUE = "webhooks"
@@ -30,3 +31,13 @@ def enqueue_delivery(delivery: WebhookDelivery, run_after: dt.datetime | None = 
     else:
         delivery_id = str(delivery.pk)
         transaction.on_commit(lambda: runnable.enqueue(delivery_id))
+
+
+def _sweep() -> int:
+    from webhooks.worker import requeue_stalled_deliveries
+
+    return requeue_stalled_deliveries()
+
+
+# `manage.py run_worker` runs this queue and, every sweep interval, re-queues stalled work.
+register_queue(QUEUE, sweep=_sweep)

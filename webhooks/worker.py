@@ -7,16 +7,14 @@ de-duplicates on the stable `SE-Event-Id`).
 Retries: exponential backoff with full jitter (`WEBHOOKS_RETRY_BASE_SECONDS` doubling up to
 `WEBHOOKS_RETRY_MAX_SECONDS`) until `WEBHOOKS_RETRY_WINDOW_SECONDS` (3 days) after the delivery was
 made. An endpoint that has failed continuously (no 2xx) for `WEBHOOKS_DISABLE_AFTER_SECONDS`
-(3 days) is disabled and the team's owners are emailed.
+(3 days) is disabled and the team's owners are emailed. Leases, backoff and the sweep are `core.work`'s.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
 import random
-import socket
 import time
 import uuid
 
@@ -27,6 +25,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import Membership, Role
+from core import work
+from core.work import WORKER_ID, LeaseState
 from webhooks.models import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from webhooks.services import signing_secrets
 from webhooks.signing import SIGNATURE_HEADER, SecretUnreadableError, signature_header
@@ -35,46 +35,43 @@ from webhooks.transport import HTTPTransport, Transport, TransportError
 
 logger = logging.getLogger("shocking.webhooks")
 
-WORKER_ID = f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-SWEEP_GRACE = dt.timedelta(seconds=120)
-
 # The transport used by `process_delivery`; tests may swap it for another `Transport`.
 transport: Transport = HTTPTransport()
 
 
 def retry_delay(attempts: int, rand: random.Random | None = None) -> dt.timedelta:
     """Wait after the `attempts`-th failure: a random point in [cap/2, cap], cap = base·2^(n-1) ≤ max."""
-    cap = min(settings.WEBHOOKS_RETRY_BASE_SECONDS * 2 ** max(attempts - 1, 0), settings.WEBHOOKS_RETRY_MAX_SECONDS)
-    return dt.timedelta(seconds=cap * (0.5 + (rand or random).random() / 2))  # jitter, not security
+    return work.backoff(
+        attempts,
+        base_seconds=settings.WEBHOOKS_RETRY_BASE_SECONDS,
+        max_seconds=settings.WEBHOOKS_RETRY_MAX_SECONDS,
+        jitter=True,
+        rand=rand,
+    )
+
+
+def _admit(delivery: WebhookDelivery, state: LeaseState, now: dt.datetime) -> bool:
+    """A delivery's own rules before a worker takes it: still pending, and its endpoint enabled."""
+    if delivery.status != DeliveryStatus.PENDING:
+        return False
+    if not delivery.endpoint.active:
+        delivery.status, delivery.last_error = DeliveryStatus.FAILED, "Not sent: the endpoint is disabled."
+        work.clear_lease(delivery)
+        delivery.next_attempt_at = None
+        delivery.save()
+        return False
+    return True
 
 
 def claim_delivery(delivery_id: uuid.UUID, worker_id: str = WORKER_ID) -> WebhookDelivery | None:
     """Take the lease on a pending delivery that is due, counting one attempt; None when nothing is due."""
-    with transaction.atomic():
-        delivery = (
-            WebhookDelivery.objects.select_for_update(of=("self",))
-            .select_related("endpoint", "event")
-            .filter(pk=delivery_id)
-            .first()
-        )
-        if delivery is None or delivery.status != DeliveryStatus.PENDING:
-            return None
-        now = timezone.now()
-        if delivery.lease_owner and delivery.lease_expires_at is not None and delivery.lease_expires_at > now:
-            return None  # another worker is on it
-        if not delivery.lease_owner and delivery.next_attempt_at is not None and delivery.next_attempt_at > now:
-            return None  # a retry is scheduled for later
-        if not delivery.endpoint.active:
-            delivery.status, delivery.last_error = DeliveryStatus.FAILED, "Not sent: the endpoint is disabled."
-            delivery.lease_owner, delivery.lease_expires_at, delivery.next_attempt_at = "", None, None
-            delivery.save()
-            return None
-        delivery.attempts += 1
-        delivery.lease_owner = worker_id
-        delivery.lease_expires_at = now + dt.timedelta(seconds=settings.WEBHOOKS_LEASE_SECONDS)
-        delivery.next_attempt_at = None
-        delivery.save()
-    return delivery
+    return work.claim(
+        WebhookDelivery.objects.select_related("endpoint", "event"),
+        delivery_id,
+        worker_id=worker_id,
+        lease_seconds=settings.WEBHOOKS_LEASE_SECONDS,
+        admit=_admit,
+    )
 
 
 def _headers(delivery: WebhookDelivery, body: bytes) -> dict[str, str]:
@@ -140,9 +137,10 @@ def _finish(
             delivery=locked, number=delivery.attempts, started_at=started, duration_ms=duration_ms,
             status_code=status_code, response_body=response_body, error=error, succeeded=succeeded,
         )  # fmt: skip
-        if locked.lease_owner != worker_id or locked.status != DeliveryStatus.PENDING:
+        if not work.holds_lease(locked, worker_id) or locked.status != DeliveryStatus.PENDING:
             return  # our lease expired and another worker took over; the attempt is logged all the same
-        locked.last_status_code, locked.lease_owner, locked.lease_expires_at = status_code, "", None
+        locked.last_status_code = status_code
+        work.clear_lease(locked)
         if succeeded:
             locked.status, locked.delivered_at, locked.last_error = DeliveryStatus.SUCCEEDED, now, ""
             WebhookEndpoint.objects.filter(
@@ -156,7 +154,7 @@ def _finish(
             if disabled or next_at > window_ends:
                 locked.status = DeliveryStatus.FAILED
             else:
-                locked.next_attempt_at = next_at
+                work.schedule_retry(locked, next_at)
                 enqueue_delivery(locked, run_after=next_at)
         locked.save()
 
@@ -194,15 +192,5 @@ def requeue_stalled_deliveries(now: dt.datetime | None = None) -> int:
 
     Queueing a delivery twice is harmless: `claim_delivery` takes it once.
     """
-    now = now or timezone.now()
-    stalled = WebhookDelivery.objects.filter(status=DeliveryStatus.PENDING).filter(
-        Q(lease_owner__gt="", lease_expires_at__lt=now) | Q(lease_owner="", next_attempt_at__lte=now - SWEEP_GRACE)
-    )
-    count = 0
-    for delivery in stalled.only("pk")[:500]:
-        with transaction.atomic():
-            enqueue_delivery(delivery)
-        count += 1
-    if count:
-        logger.info("Re-queued %s stalled webhook deliveries.", count)
-    return count
+    pending = WebhookDelivery.objects.filter(status=DeliveryStatus.PENDING)
+    return work.requeue(work.stalled(pending, now), enqueue_delivery, "webhook deliveries")

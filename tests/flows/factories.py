@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
-from unittest import mock
 
 import factory
 from django.utils import timezone
-from django_tasks import DEFAULT_TASK_BACKEND_ALIAS
-from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
 from accounts.models import Actor
+from core.work import run_due_tasks
 from flows.models import Flow, FlowGroup, FlowKind, FlowTemplate
 from flows.tasks import QUEUE
 from jobs.models import Job, JobStatus, ResultType
@@ -79,26 +77,8 @@ def complete(job: Job, **kwargs: Any) -> Job:
 
 
 def run_worker() -> None:
-    """Run the real django-tasks-db worker in-process over the flows queue until nothing is due.
-
-    Tests run inside a transaction, which the worker's `close_old_connections` would close (it closes
-    a connection whose autocommit differs from the settings); it is the only thing stubbed.
-    """
-    with mock.patch("django_tasks_db.management.commands.db_worker.close_old_connections"):
-        _worker().run()
-
-
-def _worker() -> Worker:
-    return Worker(
-        queue_names=[QUEUE],
-        interval=0,
-        batch=True,
-        backend_name=DEFAULT_TASK_BACKEND_ALIAS,
-        startup_delay=False,
-        max_tasks=None,
-        worker_id="test-worker",
-        excluded_queue_names=[],
-    )
+    """Run the real queue loop (`manage.py run_worker`'s) in-process over the flows queue until nothing is due."""
+    run_due_tasks([QUEUE], worker_id="test-worker")
 
 
 def fast_forward(seconds: float = 3600) -> None:

@@ -294,11 +294,8 @@ def test_the_worker_command_runs_once(world: World) -> None:
 
     job = job_ready_to_complete(world.a)
     complete(job)
-    with (
-        mock.patch("django_tasks_db.management.commands.db_worker.close_old_connections"),
-        mock.patch("flows.management.commands.flows_worker.close_old_connections"),
-    ):
-        call_command("flows_worker", "--once")
+    with mock.patch("core.management.commands.run_worker.close_old_connections"):
+        call_command("run_worker", "--once")
     assert group_of(job).status == FlowGroupStatus.COMPLETED and len(mail.outbox) == 2
 
 

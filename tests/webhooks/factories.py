@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
-from unittest import mock
 
 from django.utils import timezone
-from django_tasks import DEFAULT_TASK_BACKEND_ALIAS
-from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
 from accounts.models import Actor
+from core.work import run_due_tasks
 from flows.tasks import QUEUE as FLOWS_QUEUE
 from tests.conftest import TeamWorld
 from webhooks import services
@@ -46,22 +44,8 @@ def make_delivery(
 
 
 def run_worker(*queues: str) -> None:
-    """Run the real django-tasks-db worker in-process over the webhooks (and flows) queue until nothing is due.
-
-    As in the flows tests, only `close_old_connections` is stubbed: tests run inside a transaction.
-    """
-    worker = Worker(
-        queue_names=list(queues or (QUEUE, FLOWS_QUEUE)),
-        interval=0,
-        batch=True,
-        backend_name=DEFAULT_TASK_BACKEND_ALIAS,
-        startup_delay=False,
-        max_tasks=None,
-        worker_id="test-worker",
-        excluded_queue_names=[],
-    )
-    with mock.patch("django_tasks_db.management.commands.db_worker.close_old_connections"):
-        worker.run()
+    """Run `manage.py run_worker`'s queue loop in-process over the webhooks (and flows) queues until nothing is due."""
+    run_due_tasks(list(queues or (QUEUE, FLOWS_QUEUE)), worker_id="test-worker")
 
 
 def fast_forward() -> None:

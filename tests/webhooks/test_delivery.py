@@ -314,7 +314,7 @@ def test_flow_sent_event(world: World, receiver: Receiver) -> None:
     make_endpoint(world.a, receiver.url, enabled_events=["flow.sent", "flow.failed"])
     job = job_ready_to_complete(world.a)
     complete(job)
-    run_worker()  # the flows and the webhooks queues, as `manage.py flows_worker` does
+    run_worker()  # the flows and the webhooks queues, as `manage.py run_worker` does
     run_worker()
     sent = [json.loads(r.body) for r in receiver.requests]
     assert sorted(body["type"] for body in sent) == ["flow.sent", "flow.sent"]
