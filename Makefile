@@ -27,9 +27,9 @@ run: install
 	$(BIN)/python manage.py demo_access
 	$(MAKE) --no-print-directory serve
 
-## make serve: uvicorn serving /v1, /mcp, the admin and the pages, with the flows worker beside it
+## make serve: uvicorn serving /v1, /mcp, the admin and the pages, with the background worker beside it
 serve: install
-	$(BIN)/python manage.py flows_worker & worker=$$!; trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
+	$(BIN)/python manage.py run_worker & worker=$$!; trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
 		$(BIN)/uvicorn config.asgi:application --host $(HOST) --port $(PORT)
 
 ## make serve-prod: the production /v1 server (gunicorn sync workers); see docs/scaling.md
@@ -94,7 +94,7 @@ bench: install
 	$(BIN)/python bench/run.py
 
 ## make reliability: production server on a scratch database under a loopback load, with PostgreSQL
-## restarted, Redis stopped, a gunicorn worker and the flows worker killed; prints a summary table.
+## restarted, Redis stopped, a gunicorn worker and the background worker killed; prints a summary table.
 ## Not in CI (it restarts the machine's PostgreSQL and Redis). DURATION=seconds (default 120).
 DURATION ?= 120
 reliability: install

@@ -10,8 +10,10 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import BaseUserCreationForm, UserChangeForm
+from django.db import transaction
 from django.db.models import Q, QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponseRedirect
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
@@ -29,6 +31,7 @@ from accounts.services import (
     set_member_active,
 )
 from core.admin import TeamConsistentForm, TeamScopedAdmin, TeamScopedInline, permitted_team_ids
+from core.exceptions import DomainError
 
 
 # --- people ------------------------------------------------------------------------------------
@@ -182,8 +185,25 @@ class MembershipAdmin(TeamScopedAdmin):
         remove_member(membership=obj, acting_user=request.user)  # type: ignore[arg-type]
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
-        for membership in queryset:
+        for membership in queryset.select_related("team", "user"):
             remove_member(membership=membership, acting_user=request.user)  # type: ignore[arg-type]
+
+    def delete_view(self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None) -> Any:
+        """A refused removal (the last owner) is a message on the member's page, not a 500."""
+        try:
+            with transaction.atomic():
+                return super().delete_view(request, object_id, extra_context)
+        except DomainError as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+            return HttpResponseRedirect(reverse("admin:accounts_membership_change", args=[object_id]))
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> Any:
+        try:
+            with transaction.atomic():
+                return super().changelist_view(request, extra_context)
+        except DomainError as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
 
 
 # --- invitations -----------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ DEMO_PASSWORD = "demo-password-1"  # noqa: S105 - printed for the local demo onl
 
 PEOPLE = [
     ("owner", "Olivia Owner", Role.OWNER),
-    ("admin", "Adam Admin", Role.ADMIN),
+    ("manager", "Adam Admin", Role.ADMIN),  # admin@… is the demo superuser
     ("dispatch", "Dan Dispatcher", Role.DISPATCHER),
     ("eng1", "Erin Engineer", Role.ENGINEER),
     ("eng2", "Eli Engineer", Role.ENGINEER),
