@@ -237,7 +237,7 @@ WHITENOISE_AUTOREFRESH = WHITENOISE_USE_FINDERS
 
 # --- Flows: background work, email, documents ---------------------------------------------------
 # django-tasks with its database backend: the queue lives in the same database, so a task enqueued
-# inside a transaction exists only if that transaction commits. `manage.py flows_worker` runs it.
+# inside a transaction exists only if that transaction commits. `manage.py run_worker` runs it.
 INSTALLED_APPS += ["django_tasks", "django_tasks_db"]
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "flows", "webhooks"]}}
 
@@ -304,7 +304,7 @@ OAUTH_REGISTRATION_RATE_LIMIT = env("OAUTH_REGISTRATION_RATE_LIMIT", default="20
 LOGGING["loggers"] = {"weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}}
 
 # --- Webhooks (see docs/webhooks.md) ------------------------------------------------------------
-# Deliveries run on the flows worker (`manage.py flows_worker`, queue "webhooks").
+# Deliveries run on the background worker (`manage.py run_worker`, queue "webhooks").
 INSTALLED_APPS += ["webhooks"]
 # Development and tests only: allow http(s) URLs on loopback addresses (everything else stays refused).
 WEBHOOKS_ALLOW_LOOPBACK = env.bool("WEBHOOKS_ALLOW_LOOPBACK", default=False)

@@ -129,8 +129,8 @@ class Run:
             raise RuntimeError(f"the server did not answer within 60 s; see {self.scratch / 'gunicorn.log'}")
 
     def start_worker(self) -> services.Managed:
-        command = [str(BIN / "python"), str(ROOT / "manage.py"), "flows_worker", "--sweep", "3"]
-        self.worker = services.Managed.start("flows worker", command, self.env, self.scratch / "worker.log", ROOT)
+        command = [str(BIN / "python"), str(ROOT / "manage.py"), "run_worker", "--sweep", "3"]
+        self.worker = services.Managed.start("worker", command, self.env, self.scratch / "worker.log", ROOT)
         return self.worker
 
     # Checks ----------------------------------------------------------------------------------------

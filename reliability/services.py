@@ -1,4 +1,4 @@
-"""The machine's PostgreSQL and Redis, and the processes the harness starts (gunicorn, the flows worker).
+"""The machine's PostgreSQL and Redis, and the processes the harness starts (gunicorn, the background worker).
 
 Every command here is a fixed argument list (no shell); every process the harness starts is
 remembered by its pid and stopped by that pid only.
