@@ -6,6 +6,9 @@ import uuid
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.db import models
+from django.db.models.expressions import Col
+from django.db.models.lookups import Exact
+from django.db.models.sql.where import AND
 from django.utils import timezone
 
 if TYPE_CHECKING:
@@ -25,11 +28,33 @@ def for_team(queryset: models.QuerySet[_M], team: Team) -> models.QuerySet[_M]:
     """`queryset` narrowed to `team`'s rows: `TeamQuerySet.for_team` where the model has it, else by `team`.
 
     The one place the API's tenancy is spelled (history tables and other querysets without
-    `TeamQuerySet` still carry a `team` column).
+    `TeamQuerySet` still carry a `team` column). A queryset a selector already narrowed to this
+    team is returned as it is, so the SQL does not repeat the condition.
     """
+    if narrowed_to(queryset, team):
+        return queryset
     if isinstance(queryset, TeamQuerySet):
         return queryset.for_team(team)
     return queryset.filter(team=team)
+
+
+def narrowed_to(queryset: models.QuerySet[Any], team: Team) -> bool:
+    """Whether every row `queryset` can return is `team`'s: its WHERE is `team = <team> AND …` on its own table.
+
+    Only a top-level conjunct counts (not one inside OR/NOT, nor a combined query), which is what
+    makes it a guarantee rather than a guess.
+    """
+    query = queryset.query
+    where = query.where
+    if query.combinator or where.negated or where.connector != AND:
+        return False
+    for condition in where.children:
+        if not isinstance(condition, Exact) or not isinstance(condition.lhs, Col):
+            continue
+        column = condition.lhs
+        if column.alias == query.base_table and column.target.name == "team" and condition.rhs == team.pk:
+            return True
+    return False
 
 
 class TeamOwnedModel(models.Model):

@@ -1,0 +1,71 @@
+"""The resource registry: each registered model is shown exactly as its `GET /v1/<resource>/{id}` shows it."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from djangorestframework_camel_case.settings import api_settings as camel_settings
+from djangorestframework_camel_case.util import camelize
+
+from core import registry
+from core.api.renderers import dumps
+from tests.conftest import World
+from tests.security.discovery import seed
+
+pytestmark = pytest.mark.django_db
+
+# label → the GET endpoint of one object; a model registered without one here fails the first test.
+GET_PATHS = {
+    "assets.asset": "/v1/assets/{id}",
+    "flows.flow": "/v1/flows/{id}",
+    "invoicing.invoice": "/v1/invoices/{id}",
+    "jobs.job": "/v1/jobs/{id}",
+    "jobs.jobtype": "/v1/job-types/{id}",
+    "projects.client": "/v1/clients/{id}",
+    "projects.project": "/v1/projects/{id}",
+    "projects.site": "/v1/sites/{id}",
+    "webhooks.webhookendpoint": "/v1/webhooks/{id}",
+}
+
+
+def as_wire(data: dict[str, Any]) -> Any:
+    """camelCase and through the renderer's JSON, as a client (or a webhook receiver) gets it."""
+    return json.loads(dumps(camelize(data, **camel_settings.JSON_UNDERSCOREIZE)))
+
+
+def without_link(label: str, data: dict[str, Any]) -> dict[str, Any]:
+    """A flow's document link is signed for a few minutes from now, absolute only inside a request."""
+    if label == "flows.flow" and data.get("document"):
+        return {**data, "document": {k: v for k, v in data["document"].items() if k not in ("url", "expiresAt")}}
+    return data
+
+
+def test_every_registered_model_has_a_get_endpoint() -> None:
+    assert registry.registered_labels() == sorted(GET_PATHS)
+
+
+def test_each_registered_model_serializes_exactly_like_its_get_endpoint(world: World) -> None:
+    rows = seed(world.a.team, world.a.token)
+    for label, path in GET_PATHS.items():
+        resource = registry.resource_for(label)
+        obj = rows.of(resource.selector(team=world.a.team).model)
+        response = world.api.get(path.format(id=obj.pk))
+        assert response.status_code == 200, (label, response)
+        shown = as_wire(resource.read(team=world.a.team, pk=obj.pk))
+        assert without_link(label, shown) == without_link(label, response.data), label
+
+
+def test_another_teams_object_is_not_found(world: World) -> None:
+    rows = seed(world.b.team, world.b.token)
+    for label in GET_PATHS:
+        resource = registry.resource_for(label)
+        theirs = rows.of(resource.selector(team=world.b.team).model)
+        with pytest.raises(LookupError):
+            resource.read(team=world.a.team, pk=theirs.pk)
+
+
+def test_an_unregistered_model_is_a_lookup_error() -> None:
+    with pytest.raises(LookupError, match=r"accounts\.team"):
+        registry.resource_for("accounts.team")
