@@ -1,14 +1,27 @@
-"""MCP resources: the static context an agent reads before acting. Each needs the scope its data needs."""
+"""MCP resources: the static context an agent reads before acting. Each needs the scope its data needs.
+
+Records are shown as the API shows them: read and serialized through the resource registry
+(`core.registry`) where the model is registered, else answered by the REST view itself.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+from asgiref.sync import sync_to_async
+from django.db import close_old_connections
+from djangorestframework_camel_case.settings import api_settings as camel_settings
+from djangorestframework_camel_case.util import camelize
 from mcp.server import MCPServer
+from mcp.server.auth.middleware.auth_context import get_access_token
 from mcp.server.mcpserver.exceptions import ResourceError
+from rest_framework.exceptions import AuthenticationFailed
 
+from accounts.scopes import Scope, grants
 from agents.rest import RestAnswer
 from agents.tools import call_rest, compact
+from core import registry
+from core.api.authentication import authenticate_token
 
 JSON = "application/json"
 MAX_PAGES = 20  # 2,000 types is far beyond any team; the resource stays bounded
@@ -22,17 +35,30 @@ def _data(answer: RestAnswer) -> Any:
     return answer.body["data"] if isinstance(answer.body, dict) and "data" in answer.body else answer.body
 
 
-async def _all_pages(path: str) -> list[Any]:
-    rows: list[Any] = []
-    cursor: str | None = None
-    for _ in range(MAX_PAGES):
-        query: dict[str, Any] = {"limit": 100, **({"lastEvaluatedKey": cursor} if cursor else {})}
-        answer = await call_rest("GET", path, query=query)
-        rows.extend(_data(answer))
-        cursor = answer.body.get("lastEvaluatedKey")
-        if not cursor:
-            break
-    return rows
+def _registered_rows(token: str, scope: Scope, model_label: str, limit: int) -> list[Any]:
+    """The caller team's `model_label` records, newest first, as `GET /v1/...` shows each (at most `limit`)."""
+    close_old_connections()
+    try:
+        try:
+            principal = authenticate_token(token)
+        except AuthenticationFailed as exc:
+            raise ResourceError(f"401 UnauthorizedError: {exc.detail}") from None
+        if not grants(principal.scopes, scope):
+            raise ResourceError(f"403 ForbiddenError: This operation requires the '{scope}' scope.")
+        resource = registry.resource_for(model_label)
+        rows = resource.selector(team=principal.team).order_by("-created_at", "-id")[:limit]
+        shown = [resource.serialize(team=principal.team, obj=row) for row in rows]
+        return camelize(shown, **camel_settings.JSON_UNDERSCOREIZE)
+    finally:
+        close_old_connections()
+
+
+async def _registered(scope: Scope, model_label: str) -> list[Any]:
+    access = get_access_token()
+    if access is None:  # the transport refuses unauthenticated requests before any resource is read
+        raise PermissionError("No bearer token on this MCP request.")
+    read = sync_to_async(_registered_rows, thread_sensitive=True)
+    return await read(access.token, scope, model_label, MAX_PAGES * 100)
 
 
 async def team_profile() -> str:
@@ -42,7 +68,7 @@ async def team_profile() -> str:
 
 async def job_types() -> str:
     """Every job type of the team with the JSON Schema its job payloads must match (scope jobs.read)."""
-    return compact(await _all_pages("/v1/job-types"))
+    return compact(await _registered(Scope.JOBS_READ, "jobs.jobtype"))
 
 
 async def asset_types() -> str:

@@ -213,6 +213,28 @@ def test_a_resource_needs_its_scope(server_url: str, world: World) -> None:
     assert error is not None and "team.read" in error
 
 
+def test_the_job_types_resource_reads_through_the_registry_with_its_scope(server_url: str, world: World) -> None:
+    JobTypeFactory(team=world.a.team, key="older")
+    JobTypeFactory(team=world.a.team, key="newer")
+    team_only = APIKeyFactory(team=world.a.team, scopes=["team.read"]).token
+
+    async def session(client: Client) -> Any:
+        try:
+            await client.read_resource("shocking://job-types")
+        except Exception as exc:  # the SDK raises the JSON-RPC error
+            return str(exc)
+        return None
+
+    error = run_client(server_url, team_only, session)
+    assert error is not None and "jobs.read" in error
+
+    async def read(client: Client) -> Any:
+        return await client.read_resource("shocking://job-types")
+
+    shown = json.loads(run_client(server_url, world.a.token, read).contents[0].text)
+    assert shown == world.api.get("/v1/job-types").data  # newest first, as the REST list shows them
+
+
 def post_initialize(server_url: str, headers: dict[str, str]) -> httpx2.Response:
     body = {
         "jsonrpc": "2.0",
