@@ -7,6 +7,7 @@ from django.db import transaction
 from core.demo import DemoContext
 from flows.models import FlowGroup, FlowKind, FlowTemplate
 from flows.services import start_flow_group
+from jobs.demo import JOB_TYPES
 from jobs.models import Job, JobStatus, JobType
 
 READINGS = """
@@ -77,9 +78,10 @@ TEMPLATES = [
 RECENT_JOBS_WITH_DOCUMENTS = 5
 
 
-def seed(context: DemoContext, job_types: list[JobType]) -> None:
+def seed(context: DemoContext) -> None:
     """Give every demo job type the three templates, and queue documents for a few recent completions."""
-    for job_type in job_types:
+    by_key = {job_type.key: job_type for job_type in JobType.objects.filter(team=context.team)}
+    for job_type in [by_key[key] for key, _, _ in JOB_TYPES if key in by_key]:
         for _, name, kind, subject, body in TEMPLATES:
             FlowTemplate.objects.get_or_create(
                 team=context.team,

@@ -16,7 +16,6 @@ from psycopg.types.json import Jsonb
 from accounts.models import User
 from assets.models import Asset
 from core.demo import DemoContext, Progress
-from flows import demo as flows_demo
 from jobs.models import Job, JobEvent, JobStatus, JobType, ResultType
 
 JOB_TYPES = [
@@ -98,7 +97,6 @@ def seed(context: DemoContext) -> None:
     missing = context.jobs - Job.objects.filter(team=team).count()
     if missing > 0:
         _top_up(context, types, missing)
-    flows_demo.seed(context, types)  # flow templates; documents for recent completions
 
 
 def _top_up(context: DemoContext, types: list[JobType], missing: int) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any, ClassVar
 
 from django.db.models import QuerySet
@@ -12,15 +11,13 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
-from rest_framework.negotiation import BaseContentNegotiation
-from rest_framework.parsers import BaseParser
 from rest_framework.permissions import BasePermission
-from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.models import Team
 from accounts.scopes import Scope
+from core.api.negotiation import FirstRendererNegotiation
 from core.api.permissions import ScopePermission
 from core.api.views import UUID_PATTERN, BaseAPIView, ListMixin, RetrieveMixin, TeamScopedViewSet, envelope
 from flows import selectors, services
@@ -148,19 +145,6 @@ class FlowViewSet(RetrieveMixin, TeamScopedViewSet):
         self.validated(ResendSerializer)
         flow = services.resend_flow(flow=flow, actor=self.actor)
         return self._accepted(flow, "Queued: the document will be emailed again.")
-
-
-class FirstRendererNegotiation(BaseContentNegotiation):
-    """The document answers PDF on success; anything else (errors) is JSON whatever `Accept` says."""
-
-    def select_renderer(
-        self, request: Request, renderers: Iterable[BaseRenderer], format_suffix: str | None = None
-    ) -> tuple[BaseRenderer, str]:
-        first = next(iter(renderers))
-        return first, first.media_type
-
-    def select_parser(self, request: Request, parsers: Iterable[BaseParser]) -> BaseParser | None:
-        return next(iter(parsers), None)
 
 
 class SignedLinkOrScope(BasePermission):

@@ -13,9 +13,9 @@ from rest_framework.response import Response
 
 from accounts.models import Team
 from accounts.scopes import Scope
+from core.api.negotiation import FirstRendererNegotiation
 from core.api.pagination import CREATED_AT, SortField
 from core.api.views import ListMixin, RetrieveMixin, TeamScopedViewSet, envelope
-from flows.api.views import FirstRendererNegotiation
 from invoicing import selectors, services
 from invoicing.api.filters import ContractFilter, InvoiceFilter, RateFilter
 from invoicing.api.serializers import (

@@ -2,9 +2,13 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import flows.models
 import uuid
 from django.db import migrations, models
+
+
+def flow_document_path(flow, filename):
+    # Where flow documents were stored; the model (and this function) now live in the flows app.
+    return f"flows/{flow.team_id}/{flow.pk}/{filename}"
 
 
 class Migration(migrations.Migration):
@@ -70,7 +74,7 @@ class Migration(migrations.Migration):
                 ('lease_expires_at', models.DateTimeField(blank=True, null=True)),
                 ('subject', models.CharField(blank=True, max_length=500)),
                 ('recipients', models.JSONField(blank=True, default=list)),
-                ('document', models.FileField(blank=True, max_length=300, upload_to=flows.models.flow_document_path)),
+                ('document', models.FileField(blank=True, max_length=300, upload_to=flow_document_path)),
                 ('document_size', models.PositiveIntegerField(blank=True, null=True)),
                 ('rendered_at', models.DateTimeField(blank=True, null=True)),
                 ('sent_at', models.DateTimeField(blank=True, null=True)),

@@ -124,6 +124,7 @@ def test_the_inline_follows_the_rights_in_the_job_types_own_team(world: World) -
     ours, theirs = JobTypeFactory(team=world.a.team), JobTypeFactory(team=world.b.team)
     web = staff_client(person)
     assert f'name="{PREFIX}-TOTAL_FORMS"' in web.get(change_url(ours)).content.decode()
+    web.post("/settings/switch-team/", {"team": world.b.team.slug})  # the admin works in one team at a time
     page = web.get(change_url(theirs))
     assert page.status_code == 200 and f"{PREFIX}-TOTAL_FORMS" not in page.content.decode()
     body = job_type_form(theirs, [{"name": "Sneaky", "subject": "x", "body": "<p>x</p>"}])
