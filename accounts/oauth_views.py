@@ -6,6 +6,7 @@ The token, revocation (RFC 7009) and introspection endpoints are django-oauth-to
 
 from __future__ import annotations
 
+import copy
 import json
 import time
 from typing import Any
@@ -60,11 +61,14 @@ class ConsentView(dot_views.AuthorizationView):
     chosen_team_id: str | None = None
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        # Consent is asked every time: a silent `approval_prompt=auto` could not choose the team.
+        # Consent is asked every time: a silent `approval_prompt=auto` could not choose the team. The
+        # toolkit reads the parameter from the request it is given, so it gets a copy without it.
         if "approval_prompt" in request.GET:
             query = request.GET.copy()
             query.pop("approval_prompt")
-            request.GET = query  # type: ignore[assignment]
+            without_prompt = copy.copy(request)
+            without_prompt.GET = query  # type: ignore[assignment]  # a QueryDict the stubs call mutable
+            return super().get(without_prompt, *args, **kwargs)
         return super().get(request, *args, **kwargs)
 
     def get_form_kwargs(self) -> dict[str, Any]:

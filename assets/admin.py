@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from django import forms
@@ -140,22 +141,19 @@ class AssetAdmin(SimpleHistoryAdmin, TeamScopedAdmin):
         return super().get_readonly_fields(request, obj)
 
     # --- writes through the services -------------------------------------------------------------
-    def create_object(self, request: HttpRequest, form: Any) -> Asset:
+    def create_object(self, request: HttpRequest, form: Any, formsets: Sequence[Any]) -> Asset:
         data = form.cleaned_data
         fields = {name: data[name] for name in services.EDITABLE_FIELDS if name in data}
         fields["attributes"] = fields.get("attributes") or {}
         return services.create_asset(team=data["team"], actor=actor_of(request), **fields)
 
-    def save_model(self, request: HttpRequest, obj: Asset, form: Any, change: bool) -> None:
-        if not change:
-            return TeamScopedAdmin.save_model(self, request, obj, form, change)
+    def change_object(self, request: HttpRequest, obj: Asset, form: Any) -> None:
         changes = {name: form.cleaned_data[name] for name in form.changed_data if name in services.EDITABLE_FIELDS}
         if "attributes" in changes and changes["attributes"] is None:
             changes["attributes"] = {}
         if changes:
             services.update_asset(asset=obj, actor=actor_of(request), **changes)
             obj.refresh_from_db()
-        return None
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # archive instead: an asset's history and jobs must keep pointing at it

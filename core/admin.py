@@ -12,12 +12,15 @@ its own `if obj.team != ...` check. Another team's object URL is a 404.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin import helpers
+from django.contrib.admin.exceptions import NotRegistered
+from django.contrib.admin.options import IS_POPUP_VAR, TO_FIELD_VAR
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.db.models import QuerySet
@@ -30,7 +33,13 @@ from core.exceptions import DomainError
 if TYPE_CHECKING:
     pass
 
-_SERVICE_ERROR_ATTR = "_admin_service_error"
+
+class RefusedSaveError(Exception):
+    """A service refused an admin save: the bound form (now carrying the refusal) and inlines to show again."""
+
+    def __init__(self, form: forms.ModelForm[Any], formsets: list[Any]) -> None:
+        super().__init__("The save was refused.")
+        self.form, self.formsets = form, formsets
 
 
 def is_staff(request: HttpRequest) -> bool:
@@ -57,11 +66,47 @@ def superuser_team_id(request: HttpRequest) -> Any:
     return team_permissions(request).current_team_id if request.user.is_superuser else None
 
 
+def registered_admin(model: type[models.Model], site: admin.AdminSite = admin.site) -> admin.ModelAdmin[Any] | None:
+    """The `ModelAdmin` registered for `model` on `site`, or None when the model has none."""
+    try:
+        return site.get_model_admin(model)
+    except NotRegistered:
+        return None
+
+
+def kept_inline_forms(formset: Any) -> list[forms.ModelForm[Any]]:
+    """The inline's rows that remain after the save (filled in, not marked for deletion), in page order."""
+    return [form for form in formset.forms if form.cleaned_data and not form.cleaned_data.get("DELETE")]
+
+
+def saved_by_service(formset: Any) -> None:
+    """Mark an inline as written by a service (not `formset.save()`): the change message lists no rows."""
+    formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+
+
+AdminAction = Callable[..., Any]
+_CHANGELIST_ACTIONS: dict[type[models.Model], list[AdminAction]] = {}
+
+
+def changelist_action(model: type[models.Model]) -> Callable[[AdminAction], AdminAction]:
+    """Offer an action on `model`'s changelist from the app it belongs to (declared in that app's admin.py).
+
+    Invoicing's "draft invoices from these jobs" sits on the job list this way: the jobs admin
+    declares only its own actions and knows nothing of invoicing.
+    """
+
+    def register(action: AdminAction) -> AdminAction:
+        _CHANGELIST_ACTIONS.setdefault(model, []).append(action)
+        return action
+
+    return register
+
+
 def _field_for_issue(path: str, form: forms.BaseForm, aliases: dict[str, str]) -> str | None:
     """Map an API issue path (`jobTypeId`, `payload.0.x`) onto a form field name, if there is one."""
     head = path.split(".", 1)[0]
     if head in aliases:
-        return aliases[head]
+        return aliases[head] if aliases[head] in form.fields else None
     snake = re.sub(r"(?<!^)(?=[A-Z])", "_", head).lower()
     for candidate in (snake, snake.removesuffix("_id")):
         if candidate in form.fields:
@@ -91,7 +136,7 @@ class ScopedChoicesMixin:
                 return Team.objects.filter(pk=team_id)
         elif model is Team:
             return self.team_choices(request)
-        related_admin = self.admin_site._registry.get(model)
+        related_admin = registered_admin(model, self.admin_site)
         if isinstance(related_admin, TeamScopedAdmin):
             queryset = related_admin.get_queryset(request)
             ordering = related_admin.get_ordering(request)
@@ -145,8 +190,9 @@ class TeamScopedAdmin(ScopedChoicesMixin, admin.ModelAdmin):
 
     `team_lookup` is the ORM path from the model to its team (`"team"`, `"job__team"`, `"pk"` for
     `Team` itself); set `team_lookup_is_multi` when the path crosses a to-many relation.
-    New rows can be made by a service (override `create_object`); a `DomainError` raised while
-    saving shows as form errors, not a 500.
+    Rows are written through services: override `create_object` and `change_object`, which run once
+    the form and its inlines are valid; a `DomainError` they raise rolls the save back and shows on
+    the bound form (the view runs once), not as a 500.
     """
 
     form = TeamConsistentForm
@@ -230,39 +276,47 @@ class TeamScopedAdmin(ScopedChoicesMixin, admin.ModelAdmin):
                 initial["team"] = str(team_ids[0])
         return initial
 
-    def create_object(self, request: HttpRequest, form: Any) -> Any:
-        """Override to create new rows through a service; returning None keeps the plain form save."""
+    # --- saving: through services, refusals shown on the form ---------------------------------
+    def create_object(self, request: HttpRequest, form: Any, formsets: Sequence[Any]) -> Any:
+        """Override to create the row (and what the page's inlines hold) through a service.
+
+        Called once the form and every inline are valid. Returning None keeps the plain save (the
+        row, then its many-to-many and inline rows); returning the created row means the service
+        wrote everything on the page, so the admin saves nothing more.
+        """
         return None
 
-    def save_form(self, request: HttpRequest, form: Any, change: bool) -> Any:
-        if not change:
-            created = self.create_object(request, form)
-            if created is not None:
-                # The service wrote the row and its relations; the admin must not save them again.
-                form.instance = created
-                form.save_m2m = lambda: None
-                form.created_by_service = True
-                return created
-        return super().save_form(request, form, change)
+    def change_object(self, request: HttpRequest, obj: Any, form: Any) -> None:
+        """Override to change the row through a service (`form.changed_data` says what changed)."""
+        obj.save()
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        if not getattr(form, "created_by_service", False):
-            super().save_model(request, obj, form, change)
+        """Nothing yet: the row is written in `save_related`, where a refusal can still reach the form."""
 
-    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
-        form_class = super().get_form(request, obj, change=change, **kwargs)
-        error: DomainError | None = getattr(request, _SERVICE_ERROR_ATTR, None)
-        if error is None:
-            return form_class
-        aliases = self.service_error_fields
-
-        def clean(form: forms.BaseForm) -> Any:
-            cleaned = form_class.clean(form)
-            for path, message in error.issues:
-                form.add_error(_field_for_issue(path, form, aliases), message)
-            return cleaned
-
-        return type(form_class.__name__, (form_class,), {"clean": clean})
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        """Write the row and its inlines; a `DomainError` becomes errors on the bound form (no 500)."""
+        try:
+            if change:
+                self.change_object(request, form.instance, form)
+            else:
+                created = self.create_object(request, form, formsets)
+                if created is None:
+                    form.instance.save()
+                else:
+                    # Django's view keeps the instance it validated (for the message and the
+                    # redirect, and the inlines are bound to it): it becomes the row the service made.
+                    vars(form.instance).update(vars(created))
+                    for formset in formsets:
+                        saved_by_service(formset)
+                    return None
+            super().save_related(request, form, formsets, change)
+        except DomainError as exc:
+            for path, message in exc.issues:
+                field = _field_for_issue(path, form, self.service_error_fields)
+                # An issue deeper in the page (`steps.2.payload`) keeps its path, so the row can be found.
+                form.add_error(field, message if field or "." not in path else f"{path}: {message}")
+            raise RefusedSaveError(form, formsets) from exc
+        return None
 
     def changeform_view(
         self,
@@ -271,17 +325,66 @@ class TeamScopedAdmin(ScopedChoicesMixin, admin.ModelAdmin):
         form_url: str = "",
         extra_context: dict[str, Any] | None = None,
     ) -> HttpResponse:
-        """Run the view; if a service refuses the save, run it again with the refusal on the form."""
+        """Django's view, once; a save a service refused (rolled back) shows its bound form again."""
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
-        except DomainError as exc:
-            # The first attempt's transaction has rolled back; the second renders the bound form.
-            if request.method != "POST" or hasattr(request, _SERVICE_ERROR_ATTR):
-                raise
-            setattr(request, _SERVICE_ERROR_ATTR, exc)
-            return super().changeform_view(request, object_id, form_url, extra_context)
+        except RefusedSaveError as refusal:
+            return self.render_refusal(request, object_id, refusal, form_url, extra_context)
+
+    def render_refusal(
+        self,
+        request: HttpRequest,
+        object_id: str | None,
+        refusal: RefusedSaveError,
+        form_url: str,
+        extra_context: dict[str, Any] | None,
+    ) -> HttpResponse:
+        """The change form as Django renders an invalid submission: the same bound form and inlines."""
+        form, formsets = refusal.form, refusal.formsets
+        add = object_id is None
+        obj = None if add else form.instance
+        fieldsets: Any = self.get_fieldsets(request, obj)
+        admin_form = helpers.AdminForm(
+            form,
+            list(fieldsets),
+            self.get_prepopulated_fields(request, obj),
+            self.get_readonly_fields(request, obj),
+            model_admin=self,
+        )
+        inline_formsets = self.get_inline_formsets(request, formsets, self.get_inline_instances(request, obj), obj)
+        media = self.media + admin_form.media
+        for inline_formset in inline_formsets:
+            media += inline_formset.media
+        context = {
+            **self.admin_site.each_context(request),
+            "title": ("Add %s" if add else "Change %s") % self.opts.verbose_name,
+            "subtitle": str(obj) if obj else None,
+            "adminform": admin_form,
+            "object_id": object_id,
+            "original": obj,
+            "is_popup": IS_POPUP_VAR in request.POST or IS_POPUP_VAR in request.GET,
+            "to_field": request.POST.get(TO_FIELD_VAR, request.GET.get(TO_FIELD_VAR)),
+            "media": media,
+            "inline_admin_formsets": inline_formsets,
+            "errors": helpers.AdminErrorList(form, formsets),
+            "preserved_filters": self.get_preserved_filters(request),
+            **(extra_context or {}),
+        }
+        return self.render_change_form(request, context, add=add, change=not add, obj=obj, form_url=form_url)
 
     # --- changelist ------------------------------------------------------------------------------
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        """The admin's own actions, then those other apps offer on this list (see `changelist_action`)."""
+        actions: dict[str, Any] = super().get_actions(request)
+        if self.actions is None or IS_POPUP_VAR in request.GET:
+            return actions
+        for action in _CHANGELIST_ACTIONS.get(self.model, ()):
+            func, name, description = self.get_action(action)  # type: ignore[misc]
+            required = getattr(func, "allowed_permissions", ())
+            if all(getattr(self, f"has_{permission}_permission")(request) for permission in required):
+                actions[name] = (func, name, description)
+        return actions
+
     def get_list_filter(self, request: HttpRequest) -> Any:
         """Team filter for superusers only; foreign-key filters list only rows the user can see."""
         filters: list[Any] = []
@@ -376,9 +479,14 @@ admin.site.index_template = "admin/dashboard_index.html"
 __all__ = [
     "DashboardTile",
     "ReadOnlyTeamScopedInline",
+    "RefusedSaveError",
     "TeamConsistentForm",
     "TeamScopedAdmin",
     "TeamScopedInline",
+    "changelist_action",
     "dashboard_panel",
+    "kept_inline_forms",
     "permitted_team_ids",
+    "registered_admin",
+    "saved_by_service",
 ]

@@ -8,20 +8,34 @@ are read-only; numbers only ever come from finalize.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html, format_html_join
 
-from accounts.models import Actor
-from core.admin import DashboardTile, TeamScopedAdmin, TeamScopedInline, dashboard_panel, permitted_team_ids
+from accounts.models import Actor, Team
+from core.admin import (
+    DashboardTile,
+    TeamScopedAdmin,
+    TeamScopedInline,
+    changelist_action,
+    dashboard_panel,
+    kept_inline_forms,
+    permitted_team_ids,
+    registered_admin,
+    saved_by_service,
+)
 from core.exceptions import DomainError
 from invoicing import services
 from invoicing.documents import PDF_CONTENT_TYPE, invoice_filename, render_invoice_pdf
 from invoicing.models import (
+    TAX_RATE_DIGITS,
+    TAX_RATE_PLACES,
     Contract,
     ContractRate,
     Invoice,
@@ -32,7 +46,7 @@ from invoicing.models import (
     LineUnit,
     Rate,
 )
-from jobs.models import Job, JobStatus
+from jobs.models import Job
 
 
 def actor_of(request: HttpRequest) -> Actor:
@@ -53,17 +67,14 @@ class InvoicingProfileAdmin(TeamScopedAdmin):
     fields = ("team", *services.PROFILE_FIELDS, "updated_at")
     readonly_fields = ("updated_at",)
 
-    def create_object(self, request: HttpRequest, form: Any) -> InvoicingProfile:
+    def create_object(self, request: HttpRequest, form: Any, formsets: Sequence[Any]) -> InvoicingProfile:
         data = form.cleaned_data
         changes = {name: data[name] for name in services.PROFILE_FIELDS if name in data}
         return services.upsert_profile(team=data["team"], actor=actor_of(request), **changes)
 
-    def save_model(self, request: HttpRequest, obj: InvoicingProfile, form: Any, change: bool) -> None:
-        if not change:
-            return super().save_model(request, obj, form, change)
+    def change_object(self, request: HttpRequest, obj: InvoicingProfile, form: Any) -> None:
         changes = {name: form.cleaned_data[name] for name in form.changed_data if name in services.PROFILE_FIELDS}
         services.upsert_profile(team=obj.team, actor=actor_of(request), **changes)
-        return None
 
 
 @admin.register(InvoiceTemplate)
@@ -83,7 +94,7 @@ class RateAdmin(TeamScopedAdmin):
     ordering = ("job_type__name", "-valid_from")
     service_error_fields = {"jobTypeId": "job_type"}
 
-    def create_object(self, request: HttpRequest, form: Any) -> Rate:
+    def create_object(self, request: HttpRequest, form: Any, formsets: Sequence[Any]) -> Rate:
         data = form.cleaned_data
         return services.create_rate(
             team=data["team"],
@@ -98,10 +109,35 @@ class RateAdmin(TeamScopedAdmin):
         )
 
 
+class ContractRateForm(forms.ModelForm[ContractRate]):
+    tax_rate = forms.DecimalField(
+        required=False, max_digits=TAX_RATE_DIGITS, decimal_places=TAX_RATE_PLACES, min_value=0, max_value=100,
+        help_text="Percent; blank for the invoicing profile's default.",
+    )  # fmt: skip
+
+    class Meta:
+        model = ContractRate
+        fields = ("job_type", "unit_price", "unit", "tax_rate")
+
+
 class ContractRateInline(TeamScopedInline):
+    """A contract's rates, saved by `create_contract` / `set_contract_rates` (with their defaults)."""
+
     model = ContractRate
+    form = ContractRateForm
     extra = 1
     fields = ("job_type", "unit_price", "unit", "tax_rate")
+
+
+def _contract_rates(formsets: Sequence[Any]) -> list[dict[str, Any]]:
+    """The rates on the page as the services take them."""
+    fields = ("job_type", "unit_price", "unit", "tax_rate")
+    return [
+        {name: rate_form.cleaned_data.get(name) for name in fields}
+        for formset in formsets
+        if formset.model is ContractRate
+        for rate_form in kept_inline_forms(formset)
+    ]
 
 
 @admin.register(Contract)
@@ -114,9 +150,8 @@ class ContractAdmin(TeamScopedAdmin):
     inlines = (ContractRateInline,)
     service_error_fields = {"clientId": "client"}
 
-    def create_object(self, request: HttpRequest, form: Any) -> Contract:
+    def create_object(self, request: HttpRequest, form: Any, formsets: Sequence[Any]) -> Contract:
         data = form.cleaned_data
-        # The rates follow as the inline formset, saved against the contract the service created.
         return services.create_contract(
             team=data["team"],
             actor=actor_of(request),
@@ -126,7 +161,19 @@ class ContractAdmin(TeamScopedAdmin):
             valid_to=data["valid_to"],
             currency=data["currency"],
             notes=data["notes"],
+            rates=_contract_rates(formsets),
         )
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        if formset.model is not ContractRate:
+            return super().save_formset(request, form, formset, change)
+        if formset.has_changed():
+            contract = form.instance
+            services.set_contract_rates(
+                team=contract.team, actor=actor_of(request), contract=contract, rates=_contract_rates([formset])
+            )
+        saved_by_service(formset)
+        return None
 
 
 # Invoices --------------------------------------------------------------------------------------
@@ -223,7 +270,7 @@ class InvoiceAdmin(TeamScopedAdmin):
             return False
         return super().has_delete_permission(request, obj)
 
-    def create_object(self, request: HttpRequest, form: Any) -> Invoice:
+    def create_object(self, request: HttpRequest, form: Any, formsets: Sequence[Any]) -> Invoice:
         data = form.cleaned_data
         invoice, _ = services.save_draft(
             team=data["team"],
@@ -234,26 +281,19 @@ class InvoiceAdmin(TeamScopedAdmin):
         )
         return invoice
 
-    def save_model(self, request: HttpRequest, obj: Invoice, form: Any, change: bool) -> None:
-        if not change:
-            return super().save_model(request, obj, form, change)
+    def change_object(self, request: HttpRequest, obj: Invoice, form: Any) -> None:
         changes = {name: form.cleaned_data[name] for name in form.changed_data if name in self.draft_editable}
         if changes:
             services.save_draft(team=obj.team, actor=actor_of(request), invoice=obj, **changes)
-        return None
 
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
         """Line edits go through `edit_draft_lines`, which re-totals the draft in one transaction."""
         if formset.model is not InvoiceLine:
             return super().save_formset(request, form, formset, change)
         if not formset.has_changed():
-            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+            saved_by_service(formset)
             return None
-        kept = [
-            line_form
-            for line_form in formset.forms
-            if line_form.cleaned_data and not line_form.cleaned_data.get("DELETE")
-        ]
+        kept = kept_inline_forms(formset)
         kept.sort(key=lambda line_form: (line_form.instance.pk is None, line_form.instance.position or 0))
         lines = [
             services.EditedLine(
@@ -267,8 +307,7 @@ class InvoiceAdmin(TeamScopedAdmin):
             for line_form in kept
         ]
         services.edit_draft_lines(team=form.instance.team, actor=actor_of(request), invoice=form.instance, lines=lines)
-        # The admin's change message reads what a formset save would have recorded.
-        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        saved_by_service(formset)
         return None
 
     @admin.action(description="Finalize selected drafts (assign numbers)", permissions=["change"])
@@ -302,27 +341,25 @@ class InvoiceAdmin(TeamScopedAdmin):
 # The job list's action -------------------------------------------------------------------------
 
 
+@changelist_action(Job)
 @admin.action(description="Draft invoices from selected completed jobs (one per client)")
 def draft_invoices_from_jobs(modeladmin: admin.ModelAdmin[Job], request: HttpRequest, queryset: QuerySet[Job]) -> None:
-    """One draft per client of the selected jobs, priced like the API's drafts; refusals are reported."""
+    """One draft per client of the selected jobs (`services.draft_invoices_from_jobs`); refusals are reported."""
     if not request.user.is_superuser:
         queryset = queryset.filter(team_id__in=permitted_team_ids(request, Invoice, "add"))
-    groups: dict[tuple[Any, Any], list[Job]] = defaultdict(list)
-    skipped = []
-    for job in queryset.select_related("team", "client").order_by("completed_at", "id"):
-        if job.status != JobStatus.COMPLETED or job.client is None:
-            skipped.append(str(job.pk)[:8])
-            continue
-        groups[(job.team, job.client)].append(job)
-    drafted, refused = [], []
-    for (team, client), jobs in groups.items():
-        try:
-            invoice, _ = services.save_draft(
-                team=team, actor=actor_of(request), client=client, job_ids=[job.pk for job in jobs]
-            )
-            drafted.append(invoice)
-        except DomainError as exc:
-            refused.append(f"{client}: {exc}")
+    job_ids_by_team: dict[Any, list[Any]] = defaultdict(list)
+    for team_id, job_id in queryset.order_by().values_list("team_id", "pk"):
+        job_ids_by_team[team_id].append(job_id)
+    drafted: list[Invoice] = []
+    skipped: list[str] = []
+    refused: list[str] = []
+    for team in Team.objects.filter(pk__in=job_ids_by_team):
+        outcome = services.draft_invoices_from_jobs(
+            team=team, actor=actor_of(request), job_ids=job_ids_by_team[team.pk]
+        )
+        drafted += outcome.drafted
+        skipped += [str(job.pk)[:8] for job in outcome.skipped]
+        refused += [f"{client}: {exc}" for client, exc in outcome.refused]
     if drafted:
         links = format_html_join(
             ", ",
@@ -338,23 +375,10 @@ def draft_invoices_from_jobs(modeladmin: admin.ModelAdmin[Job], request: HttpReq
         modeladmin.message_user(request, "Not drafted — " + "; ".join(refused), messages.WARNING)
 
 
-def _add_job_list_action() -> None:
-    """Put the draft action on the job list; the jobs admin is registered first (INSTALLED_APPS order)."""
-    job_admin = admin.site._registry.get(Job)
-    if job_admin is None:
-        return
-    actions = list(job_admin.actions or ())
-    if draft_invoices_from_jobs not in actions:
-        job_admin.actions = (*actions, draft_invoices_from_jobs)
-
-
-_add_job_list_action()
-
-
 @dashboard_panel
 def drafts_dashboard(request: HttpRequest) -> list[DashboardTile]:
     """Draft invoices waiting to be finalized, counted over the invoices this person may see."""
-    invoice_admin = admin.site._registry.get(Invoice)
+    invoice_admin = registered_admin(Invoice)
     if not isinstance(invoice_admin, InvoiceAdmin) or not invoice_admin.has_view_permission(request):
         return []
     drafts = invoice_admin.get_queryset(request).filter(status=InvoiceStatus.DRAFT).order_by().count()

@@ -18,7 +18,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import Actor, Team
-from core.exceptions import InvalidInputError, StateConflictError
+from core.exceptions import DomainError, InvalidInputError, StateConflictError
 from invoicing import selectors
 from invoicing.models import (
     Contract,
@@ -156,11 +156,7 @@ def create_contract(
     The reference is unique in the team (a duplicate is a 409); a job type appears at most once.
     """
     _check_window(valid_from, valid_to)
-    seen: set[Any] = set()
-    for index, rate in enumerate(rates):
-        if rate["job_type"].pk in seen:
-            raise InvalidInputError("This job type already has a rate in this contract.", f"rates.{index}.jobTypeId")
-        seen.add(rate["job_type"].pk)
+    _check_contract_rates(team, rates)
     profile = selectors.profile_for(team)
     try:
         with transaction.atomic():
@@ -173,19 +169,44 @@ def create_contract(
                 currency=currency or profile.default_currency,
                 notes=notes,
             )
-            ContractRate.objects.bulk_create(
-                ContractRate(
-                    contract=contract,
-                    job_type=rate["job_type"],
-                    unit_price=rate["unit_price"],
-                    unit=rate.get("unit") or RateUnit.JOB,
-                    tax_rate=profile.default_tax_rate if rate.get("tax_rate") is None else rate["tax_rate"],
-                )
-                for rate in rates
-            )
+            _write_contract_rates(contract, rates, profile)
     except IntegrityError:
         raise StateConflictError(f"A contract with reference '{reference}' already exists.", "reference") from None
     return contract
+
+
+def set_contract_rates(*, team: Team, actor: Actor, contract: Contract, rates: Sequence[dict[str, Any]]) -> Contract:
+    """Replace a contract's per-job-type rates, with the defaults and checks of `create_contract`."""
+    _check_contract_rates(team, rates)
+    with transaction.atomic():
+        locked = Contract.objects.select_for_update().get(pk=contract.pk, team=team)
+        locked.rates.all().delete()
+        _write_contract_rates(locked, rates, selectors.profile_for(team))
+    return locked
+
+
+def _check_contract_rates(team: Team, rates: Sequence[dict[str, Any]]) -> None:
+    seen: set[Any] = set()
+    for index, rate in enumerate(rates):
+        if rate["job_type"].team_id != team.pk:
+            raise InvalidInputError("No such job type in your team.", f"rates.{index}.jobTypeId")
+        if rate["job_type"].pk in seen:
+            raise InvalidInputError("This job type already has a rate in this contract.", f"rates.{index}.jobTypeId")
+        seen.add(rate["job_type"].pk)
+
+
+def _write_contract_rates(contract: Contract, rates: Sequence[dict[str, Any]], profile: InvoicingProfile) -> None:
+    """A rate's unit defaults to per job, its tax rate to the profile's."""
+    ContractRate.objects.bulk_create(
+        ContractRate(
+            contract=contract,
+            job_type=rate["job_type"],
+            unit_price=rate["unit_price"],
+            unit=rate.get("unit") or RateUnit.JOB,
+            tax_rate=profile.default_tax_rate if rate.get("tax_rate") is None else rate["tax_rate"],
+        )
+        for rate in rates
+    )
 
 
 # Drafts -----------------------------------------------------------------------------------------
@@ -343,6 +364,40 @@ def save_draft(
             ) from None
         raise
     return invoice, created
+
+
+@dataclass(frozen=True)
+class DraftsFromJobs:
+    """What `draft_invoices_from_jobs` did: the drafts made, the jobs left out, and each client's refusal."""
+
+    drafted: list[Invoice]
+    skipped: list[Job]
+    refused: list[tuple[Client, DomainError]]
+
+
+def draft_invoices_from_jobs(*, team: Team, actor: Actor, job_ids: Sequence[uuid.UUID]) -> DraftsFromJobs:
+    """Draft one invoice per client of the given jobs, each priced as `save_draft` prices it.
+
+    Jobs that are not completed or have no client are skipped. Each client's draft is its own
+    transaction, so one client's refusal (a job already billed, no price) does not stop the others.
+    """
+    by_client: dict[Client, list[Job]] = {}
+    skipped: list[Job] = []
+    for job in Job.objects.filter(team=team, pk__in=job_ids).select_related("client").order_by("completed_at", "id"):
+        if job.status != JobStatus.COMPLETED or job.client is None:
+            skipped.append(job)
+        else:
+            by_client.setdefault(job.client, []).append(job)
+    drafted: list[Invoice] = []
+    refused: list[tuple[Client, DomainError]] = []
+    for client, jobs in by_client.items():
+        try:
+            invoice, _ = save_draft(team=team, actor=actor, client=client, job_ids=[job.pk for job in jobs])
+        except DomainError as exc:
+            refused.append((client, exc))
+        else:
+            drafted.append(invoice)
+    return DraftsFromJobs(drafted, skipped, refused)
 
 
 def _write_lines(invoice: Invoice, new_lines: list[InvoiceLine], job_line_count: int) -> None:

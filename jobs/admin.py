@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django import forms
@@ -22,11 +22,13 @@ from core.admin import (
     dashboard_panel,
     is_staff,
     permitted_team_ids,
+    registered_admin,
 )
 from core.exceptions import DomainError, InvalidInputError
 from flows.admin import FlowTemplateInline  # also registers the flows admin (templates, groups, flows)
 from jobs.models import Job, JobEvent, JobStatus, JobType, ResultType
 from jobs.services import (
+    EDITABLE_JOB_FIELDS,
     assign_job,
     cancel_job,
     check_payload_schema,
@@ -35,6 +37,7 @@ from jobs.services import (
     create_job_type,
     engineer_in_team,
     start_job,
+    update_job,
 )
 
 
@@ -74,7 +77,7 @@ class JobTypeAdmin(TeamScopedAdmin):
         # Integrations refer to a type by its key: fixed once created.
         return [*readonly, "key"] if obj is not None else readonly
 
-    def create_object(self, request: HttpRequest, form: Any) -> JobType:
+    def create_object(self, request: HttpRequest, form: Any, formsets: Sequence[Any]) -> JobType:
         data = form.cleaned_data
         return create_job_type(
             team=data["team"],
@@ -202,12 +205,12 @@ class JobAdmin(TeamScopedAdmin):
         """Autocomplete where the related admin can search (job types, people, clients, sites...)."""
         names = []
         for name in ("job_type", "assigned_to", "client", "site", "asset", "project"):
-            related_admin = self.admin_site._registry.get(Job._meta.get_field(name).related_model)  # type: ignore[arg-type]
+            related_admin = registered_admin(Job._meta.get_field(name).related_model, self.admin_site)  # type: ignore[arg-type]
             if related_admin is not None and related_admin.search_fields:
                 names.append(name)
         return names
 
-    def create_object(self, request: HttpRequest, form: Any) -> Job:
+    def create_object(self, request: HttpRequest, form: Any, formsets: Sequence[Any]) -> Job:
         data = form.cleaned_data
         job = create_job(
             team=data["team"],
@@ -227,21 +230,17 @@ class JobAdmin(TeamScopedAdmin):
             )
         return job
 
-    def save_model(self, request: HttpRequest, obj: Job, form: Any, change: bool) -> None:
-        if not change:
-            return super().save_model(request, obj, form, change)
-        fields = [name for name in ("scheduled_date", "notes") if name in form.changed_data]
-        if fields:
-            obj.save(update_fields=fields)
-        if "assigned_to" not in form.changed_data:
-            return None
-        # Assignment is a transition (status and timeline), not a plain field edit.
-        engineer = form.cleaned_data["assigned_to"]
-        if engineer is None:
-            raise InvalidInputError("A job cannot be unassigned: assign someone else or cancel it.", "engineerId")
-        assign_job(job=obj, actor=actor_of(request), engineer=engineer_in_team(obj.team, engineer.pk))
+    def change_object(self, request: HttpRequest, obj: Job, form: Any) -> None:
+        changes = {name: form.cleaned_data[name] for name in EDITABLE_JOB_FIELDS if name in form.changed_data}
+        if changes:
+            update_job(job=obj, actor=actor_of(request), changes=changes)
+        if "assigned_to" in form.changed_data:
+            # Assignment is a transition (status and timeline), not a plain field edit.
+            engineer = form.cleaned_data["assigned_to"]
+            if engineer is None:
+                raise InvalidInputError("A job cannot be unassigned: assign someone else or cancel it.", "engineerId")
+            assign_job(job=obj, actor=actor_of(request), engineer=engineer_in_team(obj.team, engineer.pk))
         obj.refresh_from_db()
-        return None
 
     @admin.action(description="Start selected jobs", permissions=["change"])
     def start_jobs(self, request: HttpRequest, queryset: QuerySet[Job]) -> None:
@@ -287,7 +286,7 @@ STATUS_TONES = {JobStatus.PENDING: "neutral", JobStatus.ASSIGNED: "neutral", Job
 @dashboard_panel
 def jobs_dashboard(request: HttpRequest) -> list[DashboardTile]:
     """Today's jobs by status and the overdue ones, counted over the jobs this person may see."""
-    job_admin = admin.site._registry.get(Job)
+    job_admin = registered_admin(Job)
     if not isinstance(job_admin, JobAdmin) or not job_admin.has_view_permission(request):
         return []
     today = timezone.localdate()

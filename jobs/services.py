@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -13,8 +14,8 @@ from jsonschema.exceptions import SchemaError
 from accounts.models import Actor, Membership, Team, User
 from assets.models import Asset
 from core.exceptions import InvalidInputError, StateConflictError
+from flows.services import start_flow_group
 from jobs.models import Job, JobEvent, JobStatus, JobType, ResultType
-from jobs.signals import job_completed
 from projects.models import Client, Project, Site
 from webhooks.models import EventType
 from webhooks.services import record_event
@@ -140,6 +141,24 @@ def create_job(
     return job
 
 
+# What a person may change on a job directly; everything else moves through a transition.
+EDITABLE_JOB_FIELDS = ("scheduled_date", "notes")
+
+
+def update_job(*, job: Job, actor: Actor, changes: Mapping[str, Any]) -> Job:
+    """Change a job's scheduled date or notes, on the locked row (a concurrent transition is not undone)."""
+    unknown = set(changes) - set(EDITABLE_JOB_FIELDS)
+    if unknown:
+        raise ValueError(f"Not editable job fields: {sorted(unknown)}")
+    with transaction.atomic():
+        locked = Job.objects.select_for_update().get(pk=job.pk)
+        for field, value in changes.items():
+            setattr(locked, field, value)
+        if changes:
+            locked.save(update_fields=list(changes))
+    return locked
+
+
 def _record(job: Job, actor: Actor, from_status: str | None, to_status: str, at: dt.datetime, note: str = "") -> None:
     JobEvent.objects.create(
         job=job,
@@ -206,7 +225,7 @@ def complete_job(
         changes["notes"] = notes
     with transaction.atomic():
         completed = _transition(job, actor, JobStatus.COMPLETED, **changes)
-        job_completed.send(sender=Job, job=completed)  # flows: the customer documents
+        start_flow_group(job=completed)
     return completed
 
 

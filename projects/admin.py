@@ -9,6 +9,7 @@ make numbered revisions (from the project page or the changelist action).
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from django import forms
@@ -18,10 +19,16 @@ from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 
 from accounts.models import Actor
-from core.admin import ReadOnlyTeamScopedInline, TeamConsistentForm, TeamScopedAdmin, TeamScopedInline
-from core.exceptions import DomainError
+from core.admin import (
+    ReadOnlyTeamScopedInline,
+    TeamConsistentForm,
+    TeamScopedAdmin,
+    TeamScopedInline,
+    kept_inline_forms,
+    registered_admin,
+    saved_by_service,
+)
 from jobs.models import Job
-from jobs.services import validate_payload
 from projects import selectors, services
 from projects.models import Client, Project, ProjectRevision, ProjectTemplate, ProjectTemplateStep, Site
 
@@ -35,7 +42,7 @@ def _related_autocomplete(model_admin: admin.ModelAdmin[Any], names: tuple[str, 
     found = []
     for name in names:
         related = model_admin.model._meta.get_field(name).related_model
-        related_admin = model_admin.admin_site._registry.get(related)
+        related_admin = registered_admin(related, model_admin.admin_site)
         if related_admin is not None and related_admin.search_fields:
             found.append(name)
     return found
@@ -76,16 +83,63 @@ class ClientAdmin(TeamScopedAdmin):
     )
     readonly_fields = ("created_at", "updated_at")
 
-    def save_model(self, request: HttpRequest, obj: Client, form: Any, change: bool) -> None:
-        # Names are unique per team ignoring case: a clash is a form error, not a crash.
-        services.save_unique_name(obj, "client")
+    def create_object(self, request: HttpRequest, form: Any, formsets: Sequence[Any]) -> Client:
+        data = form.cleaned_data
+        client = services.create_client(
+            team=data["team"],
+            actor=actor_of(request),
+            name=data["name"],
+            type=data["type"],
+            email=data["email"],
+            phone=data["phone"],
+            billing_address={key: data[field] for key, field in services.BILLING_ADDRESS_FIELDS.items()},
+            external_reference=data["external_reference"],
+            notes=data["notes"],
+            archived=data["archived"],
+        )
+        for formset in formsets:
+            if formset.model is Site:
+                for site_form in kept_inline_forms(formset):
+                    services.create_site(team=client.team, actor=actor_of(request), client=client,
+                                         **_site_fields(site_form.cleaned_data))  # fmt: skip
+        return client
+
+    def change_object(self, request: HttpRequest, obj: Client, form: Any) -> None:
+        changes = _with_address(form, services.BILLING_ADDRESS_FIELDS, "billing_address")
+        if changes:
+            services.update_client(client=obj, actor=actor_of(request), changes=changes)
 
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
-        for site in formset.save(commit=False):
-            site.team_id = form.instance.team_id  # a client's sites are in its team
-            site.save()
-        for site in formset.deleted_objects:
-            site.delete()
+        """Sites are added and changed through the services (which refuse new sites for an archived client)."""
+        if formset.model is not Site:
+            return super().save_formset(request, form, formset, change)
+        client = form.instance
+        for site_form in kept_inline_forms(formset):
+            if site_form in formset.extra_forms:
+                services.create_site(team=client.team, actor=actor_of(request), client=client,
+                                     **_site_fields(site_form.cleaned_data))  # fmt: skip
+            elif site_form.has_changed():
+                changes = _with_address(site_form, services.SITE_ADDRESS_FIELDS, "address")
+                services.update_site(site=site_form.instance, actor=actor_of(request), changes=changes)
+        for site_form in formset.deleted_forms:
+            if site_form in formset.initial_forms:
+                site_form.instance.delete()
+        saved_by_service(formset)
+        return None
+
+
+def _with_address(form: Any, address_fields: dict[str, str], key: str) -> dict[str, Any]:
+    """The form's changed fields as a service's `changes`, address fields gathered under `key`."""
+    changes = {name: form.cleaned_data[name] for name in form.changed_data if name in form.cleaned_data}
+    address = {api: changes.pop(field) for api, field in address_fields.items() if field in changes}
+    return {**changes, key: address} if address else changes
+
+
+def _site_fields(data: dict[str, Any]) -> dict[str, Any]:
+    """A site row of the client's inline as `create_site` arguments."""
+    address = {api: data[field] for api, field in services.SITE_ADDRESS_FIELDS.items() if field in data}
+    others: dict[str, Any] = {name: data[name] for name in ("contact_name", "contact_phone") if name in data}
+    return {"name": data["name"], "address": address, **others}
 
 
 # Sites -------------------------------------------------------------------------------------------
@@ -113,7 +167,7 @@ class SiteAdmin(TeamScopedAdmin):
         # Jobs, assets and projects at the site belong to its client: the client is fixed.
         return [*readonly, "client"] if obj is not None else readonly
 
-    def create_object(self, request: HttpRequest, form: Any) -> Site:
+    def create_object(self, request: HttpRequest, form: Any, formsets: Sequence[Any]) -> Site:
         data = form.cleaned_data
         return services.create_site(
             team=data["team"],
@@ -131,27 +185,10 @@ class SiteAdmin(TeamScopedAdmin):
 
 
 # Project templates -------------------------------------------------------------------------------
-class ProjectTemplateStepForm(forms.ModelForm[ProjectTemplateStep]):
-    class Meta:
-        model = ProjectTemplateStep
-        fields = ("position", "job_type", "title", "offset_days", "payload")
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        job_type, template = cleaned.get("job_type"), getattr(self, "parent_template", None)
-        if job_type is not None and template is not None and job_type.team_id != template.team_id:
-            self.add_error("job_type", "This job type belongs to another team.")
-        elif job_type is not None:
-            try:
-                validate_payload(job_type, cleaned.get("payload") or {})
-            except DomainError as exc:
-                self.add_error("payload", str(exc))
-        return cleaned
-
-
 class ProjectTemplateStepInline(TeamScopedInline):
+    """A template's steps, checked and saved by `create_project_template` / `update_project_template`."""
+
     model = ProjectTemplateStep
-    form = ProjectTemplateStepForm
     extra = 1
     ordering = ("position",)
     fields = ("position", "job_type", "title", "offset_days", "payload")
@@ -159,16 +196,12 @@ class ProjectTemplateStepInline(TeamScopedInline):
     def get_autocomplete_fields(self, request: HttpRequest) -> list[str]:
         return _related_autocomplete(self, ("job_type",))  # type: ignore[arg-type]
 
-    def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
-        formset = super().get_formset(request, obj, **kwargs)
 
-        class ParentAwareFormSet(formset):  # type: ignore[misc, valid-type]
-            def _construct_form(self, i: int, **form_kwargs: Any) -> Any:
-                form = super()._construct_form(i, **form_kwargs)
-                form.parent_template = self.instance  # the template, unsaved on add
-                return form
-
-        return ParentAwareFormSet
+def _template_steps(formset: Any) -> list[dict[str, Any]]:
+    """The steps on the page, in the order of their position, as the services take them."""
+    kept = sorted(enumerate(kept_inline_forms(formset)), key=lambda row: (row[1].cleaned_data["position"], row[0]))
+    fields = ("job_type", "title", "offset_days", "payload")
+    return [{name: step_form.cleaned_data[name] for name in fields} for _, step_form in kept]
 
 
 @admin.register(ProjectTemplate)
@@ -188,8 +221,30 @@ class ProjectTemplateAdmin(TeamScopedAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[ProjectTemplate]:
         return super().get_queryset(request).prefetch_related("steps")
 
-    def save_model(self, request: HttpRequest, obj: ProjectTemplate, form: Any, change: bool) -> None:
-        services.save_unique_name(obj, "project template")
+    def create_object(self, request: HttpRequest, form: Any, formsets: Sequence[Any]) -> ProjectTemplate:
+        data = form.cleaned_data
+        steps = [
+            step for formset in formsets if formset.model is ProjectTemplateStep for step in _template_steps(formset)
+        ]
+        return services.create_project_template(
+            team=data["team"], actor=actor_of(request), name=data["name"], description=data["description"], steps=steps
+        )
+
+    def change_object(self, request: HttpRequest, obj: ProjectTemplate, form: Any) -> None:
+        changes = {name: form.cleaned_data[name] for name in ("name", "description") if name in form.changed_data}
+        if changes:
+            services.update_project_template(template=obj, actor=actor_of(request), changes=changes)
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        """Edited steps replace the template's steps through the service (1 to 100, valid payloads)."""
+        if formset.model is not ProjectTemplateStep:
+            return super().save_formset(request, form, formset, change)
+        if formset.has_changed():
+            services.update_project_template(
+                template=form.instance, actor=actor_of(request), changes={}, steps=_template_steps(formset)
+            )
+        saved_by_service(formset)
+        return None
 
 
 # Projects ----------------------------------------------------------------------------------------
@@ -292,7 +347,7 @@ class ProjectAdmin(TeamScopedAdmin):
             "<strong>{}%</strong> complete — {} jobs: {}", progress["percent_complete"], progress["total"], counts
         )
 
-    def create_object(self, request: HttpRequest, form: Any) -> Project:
+    def create_object(self, request: HttpRequest, form: Any, formsets: Sequence[Any]) -> Project:
         data = form.cleaned_data
         return services.create_project(
             team=data["team"],
@@ -310,25 +365,18 @@ class ProjectAdmin(TeamScopedAdmin):
             notes=data["notes"],
         )
 
-    def save_model(self, request: HttpRequest, obj: Project, form: Any, change: bool) -> None:
-        if not change:
-            return super().save_model(request, obj, form, change)
+    def change_object(self, request: HttpRequest, obj: Project, form: Any) -> None:
         # Status moves only through the allowed transitions: the same service as the API.
         changes = {name: form.cleaned_data[name] for name in form.changed_data if name != "revision_message"}
         if changes:
             services.update_project(project=obj, actor=actor_of(request), changes=changes)
             obj.refresh_from_db()
-        return None
-
-    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
-        super().save_related(request, form, formsets, change)
         message = form.cleaned_data.get("revision_message", "")
-        if change and message:
-            project = form.instance
+        if message:
             revision = services.create_project_revision(
-                team=project.team, actor=actor_of(request), project=project, message=message
+                team=obj.team, actor=actor_of(request), project=obj, message=message
             )
-            self.message_user(request, f"Recorded revision {revision.number} of {project}.", messages.SUCCESS)
+            self.message_user(request, f"Recorded revision {revision.number} of {obj}.", messages.SUCCESS)
 
     @admin.action(description="Make a revision of the selected projects", permissions=["change"])
     def make_revisions(self, request: HttpRequest, queryset: QuerySet[Project]) -> None:

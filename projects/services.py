@@ -209,6 +209,44 @@ def create_project_template(
 
     A step is `{job_type: JobType, title, offset_days, payload}`; errors name `steps.<index>.<field>`.
     """
+    _check_steps(team, steps)
+    with transaction.atomic():
+        template = ProjectTemplate(team=team, name=name.strip(), description=description)
+        save_unique_name(template, "project template")
+        _write_steps(template, steps)
+    return template
+
+
+def update_project_template(
+    *,
+    template: ProjectTemplate,
+    actor: Actor,
+    changes: Mapping[str, Any],
+    steps: Sequence[Mapping[str, Any]] | None = None,
+) -> ProjectTemplate:
+    """Change a template's name or description and, when `steps` is given, replace its steps.
+
+    The steps follow the rules of `create_project_template` (1 to 100, payloads valid for their
+    types); projects made from the template keep the jobs they already have.
+    """
+    unknown = set(changes) - {"name", "description"}
+    if unknown:
+        raise ValueError(f"Not template fields: {sorted(unknown)}")
+    if steps is not None:
+        _check_steps(template.team, steps)
+    with transaction.atomic():
+        locked = ProjectTemplate.objects.select_for_update().select_related("team").get(pk=template.pk)
+        for field, value in changes.items():
+            setattr(locked, field, value.strip() if field == "name" else value)
+        if changes:
+            save_unique_name(locked, "project template")
+        if steps is not None:
+            locked.steps.all().delete()
+            _write_steps(locked, steps)
+    return locked
+
+
+def _check_steps(team: Team, steps: Sequence[Mapping[str, Any]]) -> None:
     if not steps:
         raise InvalidInputError("A template needs at least one step.", "steps")
     if len(steps) > MAX_TEMPLATE_STEPS:
@@ -222,21 +260,20 @@ def create_project_template(
             raise InvalidInputError(
                 str(exc), issues=[(f"steps.{index}.{path}", message) for path, message in exc.issues]
             ) from None
-    with transaction.atomic():
-        template = ProjectTemplate(team=team, name=name.strip(), description=description)
-        save_unique_name(template, "project template")
-        ProjectTemplateStep.objects.bulk_create(
-            ProjectTemplateStep(
-                template=template,
-                position=index,
-                job_type=step["job_type"],
-                title=step["title"],
-                offset_days=step.get("offset_days", 0),
-                payload=step.get("payload", {}),
-            )
-            for index, step in enumerate(steps)
+
+
+def _write_steps(template: ProjectTemplate, steps: Sequence[Mapping[str, Any]]) -> None:
+    ProjectTemplateStep.objects.bulk_create(
+        ProjectTemplateStep(
+            template=template,
+            position=index,
+            job_type=step["job_type"],
+            title=step["title"],
+            offset_days=step.get("offset_days", 0),
+            payload=step.get("payload", {}),
         )
-    return template
+        for index, step in enumerate(steps)
+    )
 
 
 def _create_template_jobs(project: Project, template: ProjectTemplate, actor: Actor) -> list[Job]:

@@ -3,6 +3,7 @@ read-only delivery log with its attempts, from which failed deliveries can be re
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django import forms
@@ -70,7 +71,7 @@ class WebhookEndpointAdmin(TeamScopedAdmin):
         url = reverse("admin:webhooks_webhookdelivery_changelist") + f"?endpoint__id__exact={endpoint.pk}"
         return format_html('<a href="{}">Delivery log</a>', url)
 
-    def create_object(self, request: HttpRequest, form: Any) -> WebhookEndpoint:
+    def create_object(self, request: HttpRequest, form: Any, formsets: Sequence[Any]) -> WebhookEndpoint:
         data = form.cleaned_data
         endpoint, secret = create_endpoint(
             team=data["team"], actor=actor_of(request), url=data["url"], description=data["description"],
@@ -79,20 +80,23 @@ class WebhookEndpointAdmin(TeamScopedAdmin):
         messages.warning(request, f"Signing secret for {endpoint.url}: {secret} — copy it now, it is shown only once.")
         return endpoint
 
-    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        if not change:
-            return super().save_model(request, obj, form, change)
+    def change_object(self, request: HttpRequest, obj: Any, form: Any) -> None:
         data = {name: form.cleaned_data[name] for name in form.changed_data if name in form.cleaned_data}
         data.pop("team", None)
         if data:
             update_endpoint(endpoint=obj, actor=actor_of(request), **data)
-        return None
 
     @admin.action(description="Send a test ping", permissions=["change"])
     def send_ping(self, request: HttpRequest, queryset: QuerySet[WebhookEndpoint]) -> None:
+        queued = 0
         for endpoint in queryset.select_related("team"):
-            send_test_event(endpoint=endpoint, actor=actor_of(request))
-        messages.success(request, f"Queued a ping to {queryset.count()} endpoint(s); see their delivery logs.")
+            try:
+                send_test_event(endpoint=endpoint, actor=actor_of(request))
+                queued += 1
+            except DomainError as exc:
+                messages.error(request, f"No ping to {endpoint.url}: {exc}")
+        if queued:
+            messages.success(request, f"Queued a ping to {queued} endpoint(s); see their delivery logs.")
 
     @admin.action(description="Rotate the signing secret (old one signs 24 more hours)", permissions=["change"])
     def rotate_secrets(self, request: HttpRequest, queryset: QuerySet[WebhookEndpoint]) -> None:
