@@ -194,6 +194,20 @@ def actor_data(user: User | None, api_key: APIKey | None) -> dict[str, Any]:
     return {"type": "system", "id": None, "name": "system"}
 
 
+class ClientBriefSerializer(serializers.Serializer[Any]):
+    """A client as other records (a site, a project, a job) embed it."""
+
+    id = serializers.UUIDField()
+    name = serializers.CharField()
+
+
+class SiteBriefSerializer(serializers.Serializer[Any]):
+    """A site as other records (a project, a job) embed it."""
+
+    id = serializers.UUIDField()
+    name = serializers.CharField()
+
+
 class UserSummarySerializer(serializers.Serializer[Any]):
     id = serializers.UUIDField()
     name = serializers.SerializerMethodField()

@@ -8,8 +8,10 @@ from rest_framework import serializers
 from assets.models import Asset
 from core.api.serializers import (
     ActorSerializer,
+    ClientBriefSerializer,
     InputSerializer,
     JSONObjectField,
+    SiteBriefSerializer,
     TeamMemberField,
     TeamPrimaryKeyField,
     UserSummarySerializer,
@@ -18,8 +20,7 @@ from core.api.serializers import (
 from core.exceptions import InvalidInputError
 from jobs import selectors
 from jobs.models import Job, JobEvent, JobType, ResultType
-from projects.api.serializers import ClientBriefSerializer, ProjectBriefSerializer, SiteBriefSerializer
-from projects.models import Client, Project, Site
+from projects.models import Client, Project, ProjectStatus, Site
 
 FREE_FORM = {"type": "object", "additionalProperties": True}
 
@@ -50,6 +51,14 @@ class JobEventSerializer(serializers.ModelSerializer[JobEvent]):
     @extend_schema_field(ActorSerializer)
     def get_actor(self, event: JobEvent) -> dict[str, Any]:
         return actor_data(event.actor_user, event.actor_key)
+
+
+class ProjectBriefSerializer(serializers.Serializer[Any]):
+    """A project as other objects (e.g. a job) embed it."""
+
+    id = serializers.UUIDField()
+    name = serializers.CharField()
+    status = serializers.ChoiceField(choices=ProjectStatus.choices)
 
 
 class AssetBriefSerializer(serializers.Serializer[Any]):

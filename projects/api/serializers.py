@@ -9,7 +9,15 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.fields import empty
 
-from core.api.serializers import ActorSerializer, InputSerializer, TeamObjectField, TeamPrimaryKeyField, actor_data
+from core.api.serializers import (
+    ActorSerializer,
+    ClientBriefSerializer,
+    InputSerializer,
+    SiteBriefSerializer,
+    TeamObjectField,
+    TeamPrimaryKeyField,
+    actor_data,
+)
 from core.exceptions import InvalidInputError
 from jobs.models import Job, JobStatus, JobType, ResultType
 from jobs.selectors import job_type_by_key_or_id
@@ -75,24 +83,6 @@ class AddressInputSerializer(InputSerializer):
 
 
 # Summaries embedded in other objects (other apps may reuse them, e.g. in a job) ----------------------
-class ClientBriefSerializer(serializers.Serializer[Any]):
-    id = serializers.UUIDField()
-    name = serializers.CharField()
-
-
-class SiteBriefSerializer(serializers.Serializer[Any]):
-    id = serializers.UUIDField()
-    name = serializers.CharField()
-
-
-class ProjectBriefSerializer(serializers.Serializer[Any]):
-    """A project as other objects (e.g. a job) embed it."""
-
-    id = serializers.UUIDField()
-    name = serializers.CharField()
-    status = serializers.ChoiceField(choices=ProjectStatus.choices)
-
-
 # Clients -----------------------------------------------------------------------------------------
 class OptionalEmailField(serializers.EmailField):
     """An email address on output: null when none is on file (an empty string is not a valid `email`)."""
