@@ -32,6 +32,11 @@ def team_members(team: Team) -> QuerySet[Membership]:
     return Membership.objects.for_team(team).select_related("user").order_by("-is_active", "user__email")
 
 
+def members_by_joining(*, team: Team) -> QuerySet[Membership]:
+    """The team's memberships (active or not) with their people, oldest first, as the API lists them."""
+    return Membership.objects.for_team(team).select_related("user").order_by("created_at", "id")
+
+
 def open_invitations(team: Team) -> QuerySet[Invitation]:
     return Invitation.objects.open().filter(team=team).select_related("invited_by").order_by("-sent_at")
 

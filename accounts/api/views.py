@@ -7,8 +7,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.api.serializers import TeamOverviewSerializer, credential_data
-from accounts.models import Membership
 from accounts.scopes import Scope
+from accounts.selectors import members_by_joining
 from core.api.views import BaseAPIView, envelope
 
 # A team's members come in one answer, capped; `membersTruncated` says when there are more.
@@ -22,8 +22,7 @@ class TeamView(BaseAPIView):
                    responses=TeamOverviewSerializer)  # fmt: skip
     def get(self, request: Request) -> Response:
         """The team the token belongs to, its members (oldest first, at most 200) and the token itself."""
-        members = Membership.objects.for_team(self.team).select_related("user").order_by("created_at", "id")
-        memberships = list(members[: MAX_MEMBERS + 1])
+        memberships = list(members_by_joining(team=self.team)[: MAX_MEMBERS + 1])
         overview: dict[str, Any] = {
             "team": self.team,
             "members": memberships[:MAX_MEMBERS],
