@@ -23,6 +23,7 @@ from core.admin import (
     is_staff,
     permitted_team_ids,
     registered_admin,
+    superuser_team_id,
 )
 from core.exceptions import DomainError, InvalidInputError
 from flows.admin import FlowTemplateInline  # also registers the flows admin (templates, groups, flows)
@@ -134,10 +135,10 @@ class JobAdmin(TeamScopedAdmin):
     """Jobs are created through `create_job` and assigned through `assign_job`; their status moves
     only by transitions (the API, or the cancel action here), each one recorded on the timeline."""
 
-    list_display = ("short_id", "job_type", "status", "result_type", "scheduled_date", "assigned_to", "site",
-                    "team", "created_at")  # fmt: skip
+    # What a person needs to tell jobs apart, not ids: type, client, site, day, engineer, status.
+    list_display = ("job_title", "client", "site", "scheduled_date", "assigned_to", "status")
     list_filter = (DueFilter, "status", "result_type", "job_type", "assigned_to", "scheduled_date")
-    list_select_related = ("job_type", "assigned_to", "site", "team")
+    list_select_related = ("job_type", "assigned_to", "client", "site", "team")
     search_fields = ("notes", "job_type__name", "job_type__key", "assigned_to__email", "assigned_to__full_name",
                      "site__name", "client__name")  # fmt: skip
     ordering = ("-created_at", "-id")
@@ -158,6 +159,15 @@ class JobAdmin(TeamScopedAdmin):
     @admin.display(description="Job", ordering="created_at")
     def short_id(self, job: Job) -> str:
         return str(job.pk)[:8]
+
+    @admin.display(description="Job", ordering="job_type__name")
+    def job_title(self, job: Job) -> str:
+        return job.job_type.name
+
+    def get_list_display(self, request: HttpRequest) -> Any:
+        # Rows of several teams mix only in a superuser's all-teams view: only there is the team a column.
+        columns = list(super().get_list_display(request))
+        return [*columns, "team"] if request.user.is_superuser and superuser_team_id(request) is None else columns
 
     @admin.display(description="Created by")
     def created_by(self, job: Job) -> str:
