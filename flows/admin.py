@@ -1,7 +1,7 @@
 """Admin for flows: templates (with a PDF preview), groups and flows (status, log, download, actions).
 
-Imported by `jobs/admin.py`, whose job-type admin also edits a type's templates inline
-(`FlowTemplateInline`, with the same preview link); every admin here is team-scoped.
+A job type's change page also edits the type's templates inline (`FlowTemplateInline`, with the same
+preview link), shown there through `change_page_inline`; every admin here is team-scoped.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from core.admin import (
     TeamConsistentForm,
     TeamScopedAdmin,
     TeamScopedInline,
+    change_page_inline,
     dashboard_panel,
     permitted_team_ids,
 )
@@ -29,7 +30,7 @@ from core.exceptions import DomainError
 from flows.documents import check_template, document_context, render_html, render_pdf
 from flows.models import Flow, FlowAttempt, FlowGroup, FlowStatus, FlowTemplate, RecipientRule
 from flows.services import regenerate_flow, resend_flow
-from jobs.models import Job, JobStatus
+from jobs.models import Job, JobStatus, JobType
 
 
 class FlowTemplateForm(TeamConsistentForm):
@@ -116,6 +117,7 @@ class FlowTemplateInlineFormSet(BaseInlineFormSet):
                 taken.add(name)
 
 
+@change_page_inline(JobType)
 class FlowTemplateInline(TeamScopedInline):
     """A job type's documents, edited on the job type's page; each saved one links to its PDF preview.
 

@@ -26,7 +26,6 @@ from core.admin import (
     superuser_team_id,
 )
 from core.exceptions import DomainError, InvalidInputError
-from flows.admin import FlowTemplateInline  # also registers the flows admin (templates, groups, flows)
 from jobs.models import Job, JobEvent, JobStatus, JobType, ResultType
 from jobs.services import (
     EDITABLE_JOB_FIELDS,
@@ -67,7 +66,7 @@ class JobTypeAdmin(TeamScopedAdmin):
     ordering = ("name",)
     fields = ("team", "key", "name", "description", "payload_schema", "active", "created_at", "updated_at")
     readonly_fields = ("created_at", "updated_at")
-    inlines = (FlowTemplateInline,)
+    # Flows show the type's document templates inline here (`flows.admin`, via `change_page_inline`).
 
     def get_inline_instances(self, request: HttpRequest, obj: Any = None) -> list[Any]:
         # Flow templates are added once the type exists (the add page stays one simple form).

@@ -14,8 +14,8 @@ from jsonschema.exceptions import SchemaError
 from accounts.models import Actor, Membership, Team, User
 from assets.models import Asset
 from core.exceptions import InvalidInputError, StateConflictError
-from flows.services import start_flow_group
 from jobs.models import Job, JobEvent, JobStatus, JobType, ResultType
+from jobs.signals import job_completed
 from projects.models import Client, Project, Site
 from webhooks.models import EventType
 from webhooks.services import record_event
@@ -225,7 +225,7 @@ def complete_job(
         changes["notes"] = notes
     with transaction.atomic():
         completed = _transition(job, actor, JobStatus.COMPLETED, **changes)
-        start_flow_group(job=completed)
+        job_completed.send(sender=Job, job=completed)  # flows: the customer documents
     return completed
 
 
