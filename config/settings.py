@@ -104,6 +104,15 @@ def database(url_variable: str, default: str) -> dict[str, Any]:
         # typos in short words); set per session so a search needs no extra statement.
         session = f"-c pg_trgm.word_similarity_threshold={SEARCH_WORD_SIMILARITY_THRESHOLD}"
         options["options"] = f"{options.get('options', '')} {session}".strip()
+    elif config["ENGINE"] == "django.db.backends.sqlite3":
+        # `make run`'s zero-setup database, shared by the server and the worker: WAL lets one write
+        # while the other reads; IMMEDIATE transactions take the write lock at BEGIN and the busy
+        # timeout waits for it, instead of failing at once with "database is locked".
+        config.setdefault("OPTIONS", {}).update(
+            init_command="PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            transaction_mode="IMMEDIATE",
+            timeout=20,
+        )
     return config
 
 

@@ -14,7 +14,13 @@ from core.api.errors import bad_request
 
 
 class MillisecondsFilter(django_filters.NumberFilter):
-    """A Unix timestamp in milliseconds (inclusive bound on a date-time field)."""
+    """A Unix timestamp in milliseconds (inclusive bound on a date-time field): a whole number ≥ 0."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("min_value", 0)
+        super().__init__(*args, **kwargs)
 
     def filter(self, qs: QuerySet[Any], value: Any) -> QuerySet[Any]:
         if value in (None, ""):

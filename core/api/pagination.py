@@ -94,6 +94,9 @@ class KeysetPagination(BasePagination):
             unknown = sorted(set(request.query_params) - PAGINATION_PARAMS)
             if unknown:
                 raise bad_request(unknown[0], "Unknown query parameter.")
+        for name in sorted(PAGINATION_PARAMS):  # `?sortBy=` is a mistake to report, not the default
+            if request.query_params.get(name, None) == "":
+                raise bad_request(name, "Must not be empty.")
         limit = self.parse_limit(request)
         sort_by, order = self.parse_sort(request, view)
         sort = getattr(view, "sort_fields", DEFAULT_SORT_FIELDS)[sort_by]

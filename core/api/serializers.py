@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -55,6 +56,9 @@ def json_type_error(value: Any, expected: tuple[type, ...] | None) -> str | None
     return f"Must be {_TYPE_NAMES[expected[-1]]}."
 
 
+INT_MAX = 2**31 - 1  # PostgreSQL's `integer`
+
+
 class InputSerializer(serializers.Serializer[Any]):
     """A request body: unknown fields are refused (400 naming each), as Stripe does, and every value
     must have the JSON type the schema documents."""
@@ -62,10 +66,7 @@ class InputSerializer(serializers.Serializer[Any]):
     def to_internal_value(self, data: Any) -> Any:
         if isinstance(data, dict):
             writable = {name: field for name, field in self.fields.items() if not field.read_only}
-            unknown = sorted(set(data) - set(writable))
-            if unknown:
-                raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
-            errors: dict[str, Any] = {}
+            errors: dict[str, Any] = {name: ["Unknown field."] for name in sorted(set(data) - set(writable))}
             for name, field in writable.items():
                 if name not in data:
                     continue
@@ -77,9 +78,32 @@ class InputSerializer(serializers.Serializer[Any]):
                     items = {i: [m] for i, item in enumerate(value) if (m := json_type_error(item, child))}
                     if items:
                         errors[name] = items
-            if errors:
+            if errors:  # report the other fields' issues too, all at once
+                rest = {name: value for name, value in data.items() if name in writable and name not in errors}
+                try:
+                    super().to_internal_value(rest)
+                except serializers.ValidationError as exc:
+                    if isinstance(exc.detail, dict):
+                        for name, detail in exc.detail.items():
+                            errors.setdefault(name, detail)
                 raise serializers.ValidationError(errors)
         return super().to_internal_value(data)
+
+    def get_fields(self) -> dict[str, serializers.Field[Any, Any, Any, Any]]:
+        """Every integer is bounded (PostgreSQL's `integer` unless the field says otherwise), so an
+        oversized number is a 400 on its path, never a database error, and the schema says so."""
+        fields = super().get_fields()
+        for field in fields.values():
+            if isinstance(field, serializers.IntegerField):
+                if field.max_value is None:
+                    field.max_value = INT_MAX
+                    message = field.error_messages["max_value"].format(max_value=INT_MAX)
+                    field.validators.append(MaxValueValidator(INT_MAX, message=message))
+                if field.min_value is None:
+                    field.min_value = -INT_MAX - 1
+                    message = field.error_messages["min_value"].format(min_value=-INT_MAX - 1)
+                    field.validators.append(MinValueValidator(-INT_MAX - 1, message=message))
+        return fields
 
     def run_validation(self, data: Any = serializers.empty) -> Any:
         value = super().run_validation(data)

@@ -11,7 +11,9 @@ from jobs.selectors import job_type_match
 
 
 class JobFilter(TeamFilterSet):
-    jobType = django_filters.CharFilter(method="filter_job_type", help_text="A job type's key or id.")  # noqa: N815
+    jobType = django_filters.CharFilter(  # noqa: N815
+        method="filter_job_type", max_length=64, help_text="A job type's key or id."
+    )
     status = django_filters.ChoiceFilter(choices=JobStatus.choices)
     resultType = django_filters.ChoiceFilter(field_name="result_type", choices=ResultType.choices)  # noqa: N815
     dateFrom = MillisecondsFilter(  # noqa: N815

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import re
 
 from django.test import Client
@@ -44,3 +45,25 @@ def test_swagger_ui_loads_only_local_assets(db: object) -> None:
                 assert served.status_code == 200, asset
             finally:
                 served.close()
+
+
+def test_the_schema_is_served_compressed_and_cacheable(db: object) -> None:
+    client = Client()
+    plain = client.get("/v1/openapi.json")
+    compressed = client.get("/v1/openapi.json", headers={"Accept-Encoding": "gzip, br"})
+    assert compressed["Content-Encoding"] == "gzip"
+    assert gzip.decompress(compressed.content) == plain.content
+    assert len(compressed.content) * 5 < len(plain.content)
+    assert "max-age" in plain["Cache-Control"] and "Accept-Encoding" in plain["Vary"]
+    assert plain["ETag"] == compressed["ETag"]
+    again = client.get("/v1/openapi.json", headers={"If-None-Match": plain["ETag"]})
+    assert again.status_code == 304 and again.content == b""
+
+
+def test_operation_descriptions_hold_no_internal_notes() -> None:
+    """What an integrator reads in Swagger: the contract, not our implementation notes."""
+    internal = re.compile(r"\b(TODO|FIXME|XXX|select_related|prefetch|queryset|serializer|viewset)\b", re.I)
+    for template, operations in schema()["paths"].items():
+        for method, operation in operations.items():
+            text = f"{operation.get('summary', '')} {operation.get('description', '')}"
+            assert not internal.search(text), (method, template, internal.search(text))
