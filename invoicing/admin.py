@@ -83,6 +83,16 @@ class InvoiceTemplateAdmin(TeamScopedAdmin):
     list_select_related = ("team",)
     fields = ("team", *services.TEMPLATE_FIELDS, "updated_at")
     readonly_fields = ("updated_at",)
+    service_error_fields = {"primaryColor": "primary_color", "accentColor": "accent_color"}
+
+    def create_object(self, request: HttpRequest, form: Any, formsets: Sequence[Any]) -> InvoiceTemplate:
+        data = form.cleaned_data
+        changes = {name: data[name] for name in services.TEMPLATE_FIELDS if name in data}
+        return services.upsert_template(team=data["team"], actor=actor_of(request), **changes)
+
+    def change_object(self, request: HttpRequest, obj: InvoiceTemplate, form: Any) -> None:
+        changes = {name: form.cleaned_data[name] for name in form.changed_data if name in services.TEMPLATE_FIELDS}
+        services.upsert_template(team=obj.team, actor=actor_of(request), **changes)
 
 
 @admin.register(Rate)

@@ -8,6 +8,7 @@ holds the number sequence — so numbers are handed out one transaction at a tim
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -47,6 +48,7 @@ PROFILE_FIELDS = (
     "payment_terms_days", "number_prefix", "number_include_year", "number_padding", "next_number", "footer_text",
 )  # fmt: skip
 TEMPLATE_FIELDS = ("logo_text", "primary_color", "accent_color", "notes", "terms")
+HEX_COLOUR = re.compile(r"#[0-9A-Fa-f]{6}")
 
 
 # Profile and template ---------------------------------------------------------------------------
@@ -87,10 +89,13 @@ def upsert_profile(*, team: Team, actor: Actor, **changes: Any) -> InvoicingProf
 
 
 def upsert_template(*, team: Team, actor: Actor, **changes: Any) -> InvoiceTemplate:
-    """Create or update the team's invoice template; only the fields given change."""
+    """Create or update the team's invoice template; only the fields given change. Colours are `#RRGGBB`."""
     unknown = set(changes) - set(TEMPLATE_FIELDS)
     if unknown:
         raise ValueError(f"Not template fields: {sorted(unknown)}")
+    for field, path in (("primary_color", "primaryColor"), ("accent_color", "accentColor")):
+        if field in changes and not HEX_COLOUR.fullmatch(changes[field]):
+            raise InvalidInputError("A colour is written #RRGGBB, e.g. #1F2937.", path)
     with transaction.atomic():
         template = InvoiceTemplate.objects.select_for_update().filter(team=team).first()
         if template is None:

@@ -183,6 +183,12 @@ class SiteAdmin(TeamScopedAdmin):
             contact_phone=data["contact_phone"],
         )
 
+    def change_object(self, request: HttpRequest, obj: Site, form: Any) -> None:
+        changes = _with_address(form, services.SITE_ADDRESS_FIELDS, "address")
+        if changes:
+            services.update_site(site=obj, actor=actor_of(request), changes=changes)
+            obj.refresh_from_db()
+
 
 # Project templates -------------------------------------------------------------------------------
 class ProjectTemplateStepInline(TeamScopedInline):

@@ -14,11 +14,11 @@ from django.test import Client as WebClient
 
 from core.admin import registered_admin
 from invoicing import services as invoicing_services
-from invoicing.models import Contract, ContractRate, Invoice
+from invoicing.models import Contract, ContractRate, Invoice, InvoiceTemplate
 from jobs.models import Job, JobEvent, JobStatus
 from projects.models import Client, ProjectTemplate, Site
 from tests.conftest import World
-from tests.factories import ClientFactory, JobFactory, JobTypeFactory
+from tests.factories import ClientFactory, JobFactory, JobTypeFactory, SiteFactory
 from tests.invoicing.factories import RateFactory, completed_job
 from tests.projects.factories import ProjectTemplateFactory, ProjectTemplateStepFactory
 from tests.webhooks.factories import SYSTEM, make_endpoint
@@ -225,3 +225,28 @@ def test_a_ping_to_a_disabled_endpoint_is_a_message_not_a_500(world: World, staf
     text = [str(message) for message in response.context["messages"]]
     assert any("hooks.example.com/off" in line and "disabled" in line for line in text)
     assert any("Queued a ping to 1 endpoint" in line for line in text)
+
+
+# Sites and the invoice template ------------------------------------------------------------------
+
+
+def test_a_site_changed_in_its_own_admin_goes_through_the_service(world: World, staff_a: WebClient) -> None:
+    site = SiteFactory(team=world.a.team, name="Depot")
+    body = {"name": "Depot", "postcode": "BS1 5TX", "country": "GB", "latitude": "51.5", "longitude": ""}
+    refused = staff_a.post(f"/admin/projects/site/{site.pk}/change/", body)
+    assert refused.status_code == 200
+    changed = staff_a.post(f"/admin/projects/site/{site.pk}/change/", {**body, "longitude": "-2.6"})
+    assert changed.status_code == 302, form_errors(changed)
+    site.refresh_from_db()
+    assert (site.postcode, site.latitude, site.longitude) == ("BS1 5TX", D("51.500000"), D("-2.600000"))
+
+
+def test_the_invoice_template_takes_colours_as_the_api_does(world: World, staff_a: WebClient) -> None:
+    body = {"team": world.a.team.pk, "logo_text": "Shocking", "primary_color": "red", "accent_color": "#F59E0B",
+            "notes": "", "terms": ""}  # fmt: skip
+    refused = staff_a.post("/admin/invoicing/invoicetemplate/add/", body)
+    assert refused.status_code == 200 and refused.context["adminform"].form.errors["primary_color"]
+    assert not InvoiceTemplate.objects.exists()
+    saved = staff_a.post("/admin/invoicing/invoicetemplate/add/", {**body, "primary_color": "#112233"})
+    assert saved.status_code == 302
+    assert InvoiceTemplate.objects.get(team=world.a.team).primary_color == "#112233"
