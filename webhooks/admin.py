@@ -18,7 +18,14 @@ from core.admin import ReadOnlyTeamScopedInline, TeamConsistentForm, TeamScopedA
 from core.exceptions import DomainError
 from webhooks.api.serializers import SUBSCRIBABLE
 from webhooks.models import ALL_EVENTS, WebhookAttempt, WebhookDelivery, WebhookEndpoint
-from webhooks.services import create_endpoint, redeliver, rotate_secret, send_test_event, update_endpoint
+from webhooks.services import (
+    create_endpoint,
+    delete_endpoint,
+    redeliver,
+    rotate_secret,
+    send_test_event,
+    update_endpoint,
+)
 
 
 def actor_of(request: HttpRequest) -> Actor:
@@ -85,6 +92,13 @@ class WebhookEndpointAdmin(TeamScopedAdmin):
         data.pop("team", None)
         if data:
             update_endpoint(endpoint=obj, actor=actor_of(request), **data)
+
+    def delete_model(self, request: HttpRequest, obj: WebhookEndpoint) -> None:
+        delete_endpoint(endpoint=obj, actor=actor_of(request))
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[WebhookEndpoint]) -> None:
+        for endpoint in queryset:
+            delete_endpoint(endpoint=endpoint, actor=actor_of(request))
 
     @admin.action(description="Send a test ping", permissions=["change"])
     def send_ping(self, request: HttpRequest, queryset: QuerySet[WebhookEndpoint]) -> None:

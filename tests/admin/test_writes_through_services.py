@@ -21,8 +21,8 @@ from tests.conftest import World
 from tests.factories import ClientFactory, JobFactory, JobTypeFactory, SiteFactory
 from tests.invoicing.factories import RateFactory, completed_job
 from tests.projects.factories import ProjectTemplateFactory, ProjectTemplateStepFactory
-from tests.webhooks.factories import SYSTEM, make_endpoint
-from webhooks.models import WebhookEvent
+from tests.webhooks.factories import SYSTEM, make_delivery, make_endpoint
+from webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
 from webhooks.services import update_endpoint
 
 pytestmark = pytest.mark.django_db
@@ -250,3 +250,11 @@ def test_the_invoice_template_takes_colours_as_the_api_does(world: World, staff_
     saved = staff_a.post("/admin/invoicing/invoicetemplate/add/", {**body, "primary_color": "#112233"})
     assert saved.status_code == 302
     assert InvoiceTemplate.objects.get(team=world.a.team).primary_color == "#112233"
+
+
+def test_an_endpoint_deleted_in_the_admin_goes_with_its_delivery_log(world: World, staff_a: WebClient) -> None:
+    endpoint = make_endpoint(world.a)
+    make_delivery(world.a, endpoint=endpoint)
+    response = staff_a.post(f"/admin/webhooks/webhookendpoint/{endpoint.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    assert not WebhookEndpoint.objects.exists() and not WebhookDelivery.objects.exists()
