@@ -163,6 +163,6 @@ def test_dispatcher_creates_a_client_site_and_job_in_the_admin_and_sees_it_on_th
     staff_client(world.b.owner)
     page.context.clear_cookies()
     sign_in_to_admin(page, world.b.owner.email, "/admin/")
-    page.get_by_role("heading", name="Site administration").wait_for()
+    page.get_by_role("heading", name="Bravo · Dashboard").wait_for()
     response = page.goto(f"/admin/jobs/job/{job.pk}/change/")
     assert response.status == 404
