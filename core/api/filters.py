@@ -12,6 +12,8 @@ from django_filters.filters import QuerySetRequestMixin
 
 from core.api.errors import bad_request
 
+MAX_MILLISECONDS = 253402300799999  # 9999-12-31T23:59:59.999Z, the last moment a date-time can hold
+
 
 class MillisecondsFilter(django_filters.NumberFilter):
     """A Unix timestamp in milliseconds (inclusive bound on a date-time field): a whole number ≥ 0."""
@@ -20,6 +22,7 @@ class MillisecondsFilter(django_filters.NumberFilter):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("min_value", 0)
+        kwargs.setdefault("max_value", MAX_MILLISECONDS)
         super().__init__(*args, **kwargs)
 
     def filter(self, qs: QuerySet[Any], value: Any) -> QuerySet[Any]:

@@ -18,11 +18,12 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
+from core.api.filters import MAX_MILLISECONDS
 from core.api.idempotency import HEADER as IDEMPOTENCY_HEADER
 from core.api.idempotency import MAX_KEY_LENGTH
 
 # One schema per query parameter name, whichever endpoint it is on.
-MILLISECONDS = {"type": "integer", "format": "int64", "minimum": 0}
+MILLISECONDS = {"type": "integer", "format": "int64", "minimum": 0, "maximum": MAX_MILLISECONDS}
 QUERY_PARAMETERS: dict[str, dict[str, Any]] = {
     "dateFrom": {**MILLISECONDS, "description": "Unix time in milliseconds, inclusive."},
     "dateTo": {**MILLISECONDS, "description": "Unix time in milliseconds, inclusive."},

@@ -78,3 +78,27 @@ def test_a_default_invalid_for_its_own_schema_is_not_published() -> None:
     bad = {"type": "string", "pattern": "^[A-Z]{3}$", "default": ""}
     _fix_defaults(bad)
     assert "default" not in bad
+
+
+def _unbounded_numbers(node: object, path: str) -> list[str]:
+    if isinstance(node, dict):
+        found = []
+        if node.get("type") in ("integer", "number") and not ({"maximum", "exclusiveMaximum"} & set(node)):
+            found.append(path)
+        for key, value in node.items():
+            found += _unbounded_numbers(value, f"{path}.{key}")
+        return found
+    if isinstance(node, list):
+        return [item for index, value in enumerate(node) for item in _unbounded_numbers(value, f"{path}.{index}")]
+    return []
+
+
+def test_every_numeric_input_is_bounded() -> None:
+    """Bounds in the schema are what the fuzzer's coverage phase probes (each bound and one past it)."""
+    requests = {name: body for name, body in schema()["components"]["schemas"].items() if name.endswith("Request")}
+    assert requests
+    assert _unbounded_numbers(requests, "components") == []
+    for _, _, operation in operations():
+        for parameter in operation.get("parameters", ()):
+            if parameter["in"] == "query":
+                assert _unbounded_numbers(parameter["schema"], parameter["name"]) == [], parameter
