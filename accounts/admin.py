@@ -316,8 +316,7 @@ class APIKeyAdmin(TeamScopedAdmin):
     """Keys are created through `create_api_key` and revoked, never edited or deleted: the token
     is shown once in a message after creation; only its hash is stored."""
 
-    list_display = ("name", "team", "display", "scope_list", "status_label", "created_by", "created_at",
-                    "last_used_at", "expires_at")  # fmt: skip
+    list_display = ("name", "display", "scope_list", "status_label", "last_used_at", "expires_at", "team")
     list_filter = (APIKeyStatusFilter,)
     list_select_related = ("team", "created_by")
     search_fields = ("name", "prefix", "last4")

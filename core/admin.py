@@ -14,13 +14,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib import admin
 from django.contrib.admin import helpers
 from django.contrib.admin.exceptions import NotRegistered
-from django.contrib.admin.options import IS_POPUP_VAR, TO_FIELD_VAR, InlineModelAdmin
+from django.contrib.admin.options import IS_POPUP_VAR, TO_FIELD_VAR
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.db.models import QuerySet
@@ -85,7 +85,6 @@ def saved_by_service(formset: Any) -> None:
 
 
 AdminAction = Callable[..., Any]
-Inline = TypeVar("Inline", bound="InlineModelAdmin[Any, Any]")
 _CHANGELIST_ACTIONS: dict[type[models.Model], list[AdminAction]] = {}
 
 
@@ -99,22 +98,6 @@ def changelist_action(model: type[models.Model]) -> Callable[[AdminAction], Admi
     def register(action: AdminAction) -> AdminAction:
         _CHANGELIST_ACTIONS.setdefault(model, []).append(action)
         return action
-
-    return register
-
-
-_CHANGE_PAGE_INLINES: dict[type[models.Model], list[type[InlineModelAdmin[Any, Any]]]] = {}
-
-
-def change_page_inline(model: type[models.Model]) -> Callable[[type[Inline]], type[Inline]]:
-    """Show an inline on `model`'s change page from the app it belongs to (declared in that app's admin.py).
-
-    A job type's flow templates sit on the job type's page this way: the jobs admin knows nothing of flows.
-    """
-
-    def register(inline: type[Inline]) -> type[Inline]:
-        _CHANGE_PAGE_INLINES.setdefault(model, []).append(inline)
-        return inline
 
     return register
 
@@ -402,9 +385,12 @@ class TeamScopedAdmin(ScopedChoicesMixin, admin.ModelAdmin):
                 actions[name] = (func, name, description)
         return actions
 
-    def get_inlines(self, request: HttpRequest, obj: Any) -> list[type[InlineModelAdmin[Any, Any]]]:
-        """The admin's own inlines, then those other apps show on this page (see `change_page_inline`)."""
-        return [*super().get_inlines(request, obj), *_CHANGE_PAGE_INLINES.get(self.model, ())]
+    def get_list_display(self, request: HttpRequest) -> Any:
+        """No Team column while working in one team (it would say the same on every row)."""
+        columns = super().get_list_display(request)
+        if request.user.is_superuser and superuser_team_id(request) is None:
+            return columns
+        return [column for column in columns if column != "team"] or columns
 
     def get_list_filter(self, request: HttpRequest) -> Any:
         """Team filter for superusers only; foreign-key filters list only rows the user can see."""
@@ -504,7 +490,6 @@ __all__ = [
     "TeamConsistentForm",
     "TeamScopedAdmin",
     "TeamScopedInline",
-    "change_page_inline",
     "changelist_action",
     "dashboard_panel",
     "kept_inline_forms",

@@ -219,3 +219,29 @@ def test_each_roles_home_fits_and_passes_axe_at_desktop_and_phone_width(browser,
                 assert_no_sideways_scroll(page)
                 assert_accessible(page)
             context.close()
+
+
+def test_wide_admin_pages_fit_at_1366(browser, world, live_server, artifacts):
+    """Lists and inlines with many columns stay inside the window (they scroll in their own box if they must)."""
+    from tests.factories import APIKeyFactory
+    from tests.invoicing.factories import draft_with_line
+
+    make_staff(world.a.owner)
+    site = SiteFactory(team=world.a.team, name="Harbourside Dental, 12 Quay Street, Bristol")
+    for index in range(3):
+        APIKeyFactory(team=world.a.team, name=f"Warehouse sync {index}", scopes=["jobs.read", "jobs.write",
+                      "assets.read", "projects.read", "invoices.read"], created_by=world.a.owner)  # fmt: skip
+    invoice = draft_with_line(world.a.team, site.client)
+    context = signed_in_context(browser, live_server, world.a.owner)
+    page = context.new_page()
+    pages = {
+        "admin-keys": "/admin/accounts/apikey/",
+        "admin-client-sites": f"/admin/projects/client/{site.client.pk}/change/",
+        "admin-invoice-lines": f"/admin/invoicing/invoice/{invoice.pk}/change/",
+        "admin-memberships": "/admin/accounts/membership/",
+    }
+    for name, url in pages.items():
+        assert page.goto(url).status == 200, url
+        page.screenshot(path=str(artifacts / f"{name}-1366.png"), full_page=True)
+        assert_no_sideways_scroll(page)
+    context.close()
