@@ -46,7 +46,7 @@ def assert_no_sideways_scroll(page: Any) -> None:
 
 def assert_accessible(page: Any) -> None:
     """axe-core (bundled with axe-playwright-python, nothing downloaded): no serious or critical violations."""
-    from axe_playwright_python.sync_playwright import Axe
+    from axe_playwright_python.sync_playwright import Axe  # type: ignore[import-untyped]
 
     results = Axe().run(page)
     bad = [
