@@ -110,6 +110,8 @@ class EnvelopeAutoSchema(AutoSchema):
 
     def _map_serializer(self, serializer: Any, direction: Any, bypass_extensions: bool = False) -> Any:
         schema = super()._map_serializer(serializer, direction, bypass_extensions)
+        if not vars(type(serializer)).get("__doc__"):  # a base class's docstring says nothing about this body
+            schema.pop("description", None)
         if direction == "request" and isinstance(serializer, InputSerializer):
             schema["additionalProperties"] = False  # unknown fields are refused with a 400
         return schema

@@ -218,6 +218,16 @@ def actor_data(user: User | None, api_key: APIKey | None) -> dict[str, Any]:
     return {"type": "system", "id": None, "name": "system"}
 
 
+class OptionalEmailField(serializers.EmailField):
+    """An email address on output: null when none is on file ("no value" is null; `""` is not an email)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(allow_null=True, read_only=True, **kwargs)
+
+    def to_representation(self, value: str) -> str | None:  # type: ignore[override]
+        return value or None
+
+
 class ClientBriefSerializer(serializers.Serializer[Any]):
     """A client as other records (a site, a project, a job) embed it."""
 

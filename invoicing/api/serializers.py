@@ -6,7 +6,14 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from core.api.serializers import ActorSerializer, InputSerializer, TeamObjectField, TeamPrimaryKeyField, actor_data
+from core.api.serializers import (
+    ActorSerializer,
+    InputSerializer,
+    OptionalEmailField,
+    TeamObjectField,
+    TeamPrimaryKeyField,
+    actor_data,
+)
 from invoicing.models import (
     MONEY_DIGITS,
     MONEY_PLACES,
@@ -213,7 +220,7 @@ class ContractCreateSerializer(InputSerializer):
 class ClientSummarySerializer(serializers.Serializer[Any]):
     id = serializers.UUIDField()
     name = serializers.CharField()
-    email = serializers.EmailField(allow_blank=True)
+    email = OptionalEmailField()
 
 
 class IssuerSerializer(serializers.Serializer[Any]):

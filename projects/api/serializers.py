@@ -13,6 +13,7 @@ from core.api.serializers import (
     ActorSerializer,
     ClientBriefSerializer,
     InputSerializer,
+    OptionalEmailField,
     SiteBriefSerializer,
     TeamObjectField,
     TeamPrimaryKeyField,
@@ -84,16 +85,6 @@ class AddressInputSerializer(InputSerializer):
 
 # Summaries embedded in other objects (other apps may reuse them, e.g. in a job) ----------------------
 # Clients -----------------------------------------------------------------------------------------
-class OptionalEmailField(serializers.EmailField):
-    """An email address on output: null when none is on file (an empty string is not a valid `email`)."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(allow_null=True, read_only=True, **kwargs)
-
-    def to_representation(self, value: str) -> str | None:  # type: ignore[override]
-        return value or None
-
-
 class ClientSerializer(serializers.ModelSerializer[Client]):
     email = OptionalEmailField()
     billing_address = serializers.SerializerMethodField()

@@ -67,3 +67,6 @@ def test_operation_descriptions_hold_no_internal_notes() -> None:
         for method, operation in operations.items():
             text = f"{operation.get('summary', '')} {operation.get('description', '')}"
             assert not internal.search(text), (method, template, internal.search(text))
+    for name, component in schema()["components"]["schemas"].items():
+        assert "Stripe" not in component.get("description", ""), name
+        assert not internal.search(component.get("description", "")), name

@@ -440,3 +440,12 @@ def test_invoice_lifecycle_over_the_api(world: World) -> None:
     assert refused.status_code == 409
     assert api.post("/v1/invoices/approve", {"invoiceId": invoice_id}).data["status"] == InvoiceStatus.APPROVED
     assert api.get(f"/v1/invoices/{invoice_id}").data["notes"] == "PO 42"
+
+
+def test_a_client_without_email_is_null_in_the_invoice(world: World) -> None:
+    """"No value" is null: `""` would match both branches of the schema's nullable email."""
+    invoice = draft_with_line(world.a.team)
+    invoice.client.email = ""
+    invoice.client.save(update_fields=["email"])
+    response = world.api.get(f"/v1/invoices/{invoice.pk}")
+    assert response.status_code == 200 and response.data["client"]["email"] is None
