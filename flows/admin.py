@@ -22,10 +22,10 @@ from core.admin import (
     TeamConsistentForm,
     TeamScopedAdmin,
     TeamScopedInline,
-    change_page_inline,
     dashboard_panel,
     permitted_team_ids,
 )
+from core.admin_inlines import change_page_inline
 from core.exceptions import DomainError
 from flows.documents import check_template, document_context, render_html, render_pdf
 from flows.models import Flow, FlowAttempt, FlowGroup, FlowStatus, FlowTemplate, RecipientRule

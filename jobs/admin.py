@@ -25,6 +25,7 @@ from core.admin import (
     registered_admin,
     superuser_team_id,
 )
+from core.admin_inlines import ContributedInlinesMixin
 from core.exceptions import DomainError, InvalidInputError
 from jobs.models import Job, JobEvent, JobStatus, JobType, ResultType
 from jobs.services import (
@@ -57,7 +58,7 @@ class JobTypeForm(TeamConsistentForm):
 
 
 @admin.register(JobType)
-class JobTypeAdmin(TeamScopedAdmin):
+class JobTypeAdmin(ContributedInlinesMixin, TeamScopedAdmin):
     form = JobTypeForm
     list_display = ("name", "key", "team", "active", "created_at")
     list_filter = ("active",)
@@ -66,7 +67,7 @@ class JobTypeAdmin(TeamScopedAdmin):
     ordering = ("name",)
     fields = ("team", "key", "name", "description", "payload_schema", "active", "created_at", "updated_at")
     readonly_fields = ("created_at", "updated_at")
-    # Flows show the type's document templates inline here (`flows.admin`, via `change_page_inline`).
+    # Flows show the type's document templates inline here (`flows.admin`, through `change_page_inline`).
 
     def get_inline_instances(self, request: HttpRequest, obj: Any = None) -> list[Any]:
         # Flow templates are added once the type exists (the add page stays one simple form).
