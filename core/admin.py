@@ -385,6 +385,13 @@ class TeamScopedAdmin(ScopedChoicesMixin, admin.ModelAdmin):
                 actions[name] = (func, name, description)
         return actions
 
+    def get_list_display(self, request: HttpRequest) -> Any:
+        """No Team column while working in one team (it would say the same on every row)."""
+        columns = super().get_list_display(request)
+        if request.user.is_superuser and superuser_team_id(request) is None:
+            return columns
+        return [column for column in columns if column != "team"] or columns
+
     def get_list_filter(self, request: HttpRequest) -> Any:
         """Team filter for superusers only; foreign-key filters list only rows the user can see."""
         filters: list[Any] = []
