@@ -251,8 +251,13 @@ INSTALLED_APPS += ["django_tasks", "django_tasks_db"]
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "flows", "webhooks"]}}
 
 # EMAIL_URL: smtp://user:password@host:587 (submission, STARTTLS), smtp+ssl://..., consolemail://,
-# filemail:///path. Unset: emails are printed to the console.
-vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+# filemail:///path. Unset (the demo): each email is kept in the outbox, EMAIL_OUTBOX_DIR, readable by
+# superusers at /outbox/, with one log line per message (core/outbox.py).
+if env("EMAIL_URL", default=""):
+    vars().update(env.email_url("EMAIL_URL"))
+else:
+    EMAIL_BACKEND = "core.outbox.OutboxEmailBackend"
+EMAIL_OUTBOX_DIR = env("EMAIL_OUTBOX_DIR", default=str(BASE_DIR / "outbox"))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Shocking Energy <documents@shocking.example.com>")
 
 FLOWS_MAX_ATTEMPTS = env.int("FLOWS_MAX_ATTEMPTS", default=5)
