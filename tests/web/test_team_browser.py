@@ -44,6 +44,16 @@ def assert_no_sideways_scroll(page: Any) -> None:
     assert widths[0] <= widths[1], f"{page.url} scrolls sideways: {widths[0]}px content in a {widths[1]}px window"
 
 
+def assert_tables_fit(page: Any) -> None:
+    """Admin lists and inlines show every column without scrolling inside their box."""
+    cut = page.evaluate(
+        """[...document.querySelectorAll('#changelist .results, .inline-group .tabular')]
+             .filter(box => box.scrollWidth > box.clientWidth + 1)
+             .map(box => `${box.className}: ${box.scrollWidth}px in ${box.clientWidth}px`)"""
+    )
+    assert not cut, f"{page.url}: cut off {cut}"
+
+
 def assert_accessible(page: Any) -> None:
     """axe-core (bundled with axe-playwright-python, nothing downloaded): no serious or critical violations."""
     from axe_playwright_python.sync_playwright import Axe  # type: ignore[import-untyped]
@@ -212,6 +222,8 @@ def test_each_roles_home_fits_and_passes_axe_at_desktop_and_phone_width(browser,
             assert "/admin/" in page.url, (role, page.url)
             page.screenshot(path=str(artifacts / f"home-{role}-{label}.png"), full_page=True)
             assert_no_sideways_scroll(page)
+            if label == "1366":
+                assert_tables_fit(page)
             assert_accessible(page)
             if label == "390":
                 page.goto("/settings/")
@@ -244,4 +256,5 @@ def test_wide_admin_pages_fit_at_1366(browser, world, live_server, artifacts):
         assert page.goto(url).status == 200, url
         page.screenshot(path=str(artifacts / f"{name}-1366.png"), full_page=True)
         assert_no_sideways_scroll(page)
+        assert_tables_fit(page)
     context.close()
