@@ -18,6 +18,7 @@ OVER_THE_LIMIT = {
     "core/admin.py": 492,
     "projects/services.py": 490,
     "projects/admin.py": 420,
+    "accounts/views.py": 419,
     "assets/services.py": 417,
 }
 
