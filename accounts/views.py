@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
@@ -28,13 +27,12 @@ from accounts.forms import (
     ThrottledAuthenticationForm,
     ThrottledPasswordResetForm,
 )
-from accounts.models import APIKey, Membership, Role, Team, User
+from accounts.models import APIKey, Role, Team, User
 from accounts.roles import team_permissions
 from accounts.selectors import (
     ALL_TEAMS,
     CURRENT_TEAM_SESSION_KEY,
     invitation_by_token,
-    memberships_of,
     open_invitations,
     switchable_teams,
     team_members,
@@ -49,50 +47,11 @@ from accounts.services import (
     revoke_api_key,
     revoke_invitation,
 )
+from accounts.team_context import TeamContext, team_context
 from core.exceptions import DomainError, InvalidInputError
 
 # The plaintext of a just-created key waits here for exactly one page view, then is gone.
 NEW_TOKEN_SESSION_KEY = "new_api_key_once"  # noqa: S105 - a session key name, not a secret
-
-
-@dataclass(frozen=True)
-class TeamContext:
-    """The team the signed-in person is working in, and what they may do there."""
-
-    team: Team
-    membership: Membership
-    memberships: list[Membership]
-    can_manage_keys: bool
-    can_revoke_keys: bool
-    can_view_keys: bool = False
-    can_view_webhooks: bool = False
-    can_view_members: bool = False
-    can_manage_members: bool = False
-
-
-def team_context(request: HttpRequest) -> TeamContext:
-    """The person's current team (chosen in the switcher, else their first); 404 if they have none."""
-    memberships = memberships_of(request.user)
-    if not memberships:
-        raise Http404("You are not a member of any team yet.")
-    rights = team_permissions(request)
-    membership = next((m for m in memberships if m.team_id == rights.current_team_id), memberships[0])
-    team_id = membership.team_id
-
-    def may(*perms: str) -> bool:
-        return any(rights.has(team_id, perm) for perm in perms)
-
-    return TeamContext(
-        team=membership.team,
-        membership=membership,
-        memberships=memberships,
-        can_manage_keys=may("accounts.add_apikey"),
-        can_revoke_keys=may("accounts.change_apikey"),
-        can_view_keys=may("accounts.view_apikey", "accounts.change_apikey"),
-        can_view_webhooks=may("webhooks.view_webhookendpoint", "webhooks.change_webhookendpoint"),
-        can_view_members=may("accounts.view_membership", "accounts.change_membership"),
-        can_manage_members=may("accounts.add_membership"),
-    )
 
 
 def role_home_url(request: HttpRequest) -> str:

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import Actor
 from accounts.roles import team_permissions
-from accounts.views import TeamContext, team_context
+from accounts.team_context import TeamContext, team_context
 from core.exceptions import DomainError
 from webhooks import services
 from webhooks.forms import WebhookEndpointForm
