@@ -39,9 +39,11 @@ serve-prod: install
 ## make test: install, then every check CI runs, with pytest on PostgreSQL
 test: install lint typecheck checks pytest
 
+## make lint: ruff, and the import contracts (pyproject's [tool.importlinter]; see docs/architecture.md)
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-logo
 
 typecheck: install
 	$(BIN)/mypy .
