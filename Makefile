@@ -24,7 +24,7 @@ install: $(STAMP)
 run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
-	$(BIN)/python manage.py demo_access
+	$(BIN)/python manage.py demo_access --url http://$(HOST):$(PORT)
 	$(MAKE) --no-print-directory serve
 
 ## make serve: uvicorn serving /v1, /mcp, the admin and the pages, with the background worker beside it

@@ -315,7 +315,12 @@ OAUTH2_PROVIDER_DEVICE_GRANT_MODEL = "oauth2_provider.DeviceGrant"
 # rate-limited per client IP address.
 OAUTH_REGISTRATION_RATE_LIMIT = env("OAUTH_REGISTRATION_RATE_LIMIT", default="20/hour")
 # WeasyPrint logs every layout step at INFO.
-LOGGING["loggers"] = {"weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}}
+LOGGING["loggers"] = {
+    "weasyprint": {"level": "WARNING"},
+    "fontTools": {"level": "WARNING"},
+    # Two INFO lines a task (started, finished): the worker writes one itself (core.work); failures still show.
+    "django_tasks": {"level": "WARNING"},
+}
 
 # --- Webhooks (see docs/webhooks.md) ------------------------------------------------------------
 # Deliveries run on the background worker (`manage.py run_worker`, queue "webhooks").

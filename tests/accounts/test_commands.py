@@ -65,3 +65,10 @@ def test_seed_demo_is_idempotent_and_tops_up() -> None:
     assert Job.objects.filter(team=team).count() == 45
     token = run("demo_access").strip().splitlines()[-1]
     assert APIKey.objects.filter(hashed_token=hash_token(token), team=team).exists()
+
+
+def test_demo_access_prints_the_address_make_run_serves(db) -> None:
+    run("seed_demo", "--jobs", "5")
+    banner = run("demo_access", "--url", "http://127.0.0.1:8123")
+    assert "http://127.0.0.1:8123/admin/" in banner and "http://127.0.0.1:8123/outbox/" in banner
+    assert "8000" not in banner

@@ -184,3 +184,22 @@ def test_a_stop_signal_finishes_the_running_task_and_a_second_stops_at_once() ->
 def test_flows_use_the_shared_backoff(settings: Any) -> None:
     settings.FLOWS_RETRY_BASE_SECONDS, settings.FLOWS_RETRY_MAX_SECONDS = 30, 100
     assert [flows_worker.retry_delay(n).total_seconds() for n in (1, 2, 3, 4)] == [30, 60, 100, 100]
+
+
+@task(queue_name="flows")
+def _quiet_task() -> int:
+    return 1
+
+
+def test_a_task_leaves_one_log_line(world: World, caplog: pytest.LogCaptureFixture) -> None:
+    """What `make run`'s terminal shows of the worker: a line per task run, nothing per poll."""
+    import logging
+
+    _quiet_task.enqueue()
+    with caplog.at_level(logging.DEBUG):
+        assert work.run_due_tasks(["flows"], worker_id="w1") == 1
+        assert work.run_due_tasks(["flows"], worker_id="w1") == 0  # an empty poll says nothing
+    # django-tasks' own started/finished lines would show here too, were they not muted in settings.
+    assert [r.getMessage().split(" in ")[0] for r in caplog.records if r.levelno >= logging.INFO] == [
+        f"Ran {_quiet_task.module_path}"
+    ]

@@ -15,6 +15,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--team", default="demo")
+        parser.add_argument("--url", default="http://127.0.0.1:8000", help="Where `make run` serves (HOST, PORT).")
 
     def handle(self, *args: Any, **options: Any) -> None:
         team = Team.objects.filter(slug=options["team"]).first()
@@ -29,14 +30,16 @@ class Command(BaseCommand):
             admin.save()
         add_member(team=team, email=DEMO_ADMIN, role="owner")
         key, token = create_api_key(team=team, name="Demo key", scopes=ALL_SCOPES, created_by=admin)
+        url = str(options["url"]).rstrip("/")
         self.stdout.write("")
-        self.stdout.write("  Shocking Energy demo is ready: http://127.0.0.1:8000")
-        self.stdout.write(f"  Superuser  http://127.0.0.1:8000/admin/  {DEMO_ADMIN} / {DEMO_PASSWORD}")
-        self.stdout.write(f"  Sign in as one member of each role (password {DEMO_PASSWORD}) at http://127.0.0.1:8000/:")
+        self.stdout.write(f"  Shocking Energy demo is ready: {url}")
+        self.stdout.write(f"  Superuser  {url}/admin/  {DEMO_ADMIN} / {DEMO_PASSWORD}")
+        self.stdout.write(f"  Sign in as one member of each role (password {DEMO_PASSWORD}) at {url}/:")
         for role, email in sign_ins(team):
             self.stdout.write(f"    {role:<11}{email} / {DEMO_PASSWORD}")
-        self.stdout.write("  API docs   http://127.0.0.1:8000/v1/docs")
+        self.stdout.write(f"  API docs   {url}/v1/docs")
+        self.stdout.write(f"  Sent mail  {url}/outbox/ (as the superuser; nothing leaves this machine)")
         self.stdout.write(f"  API key    {key.display} (all scopes), for example:")
-        self.stdout.write(f'  curl -H "Authorization: Bearer {token}" http://127.0.0.1:8000/v1/jobs')
+        self.stdout.write(f'  curl -H "Authorization: Bearer {token}" {url}/v1/jobs')
         self.stdout.write("")
         self.stdout.write(token)
