@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from django.db import models
 from django.db.models.expressions import Col
@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from accounts.models import Team
 
 _M = TypeVar("_M", bound=models.Model)
+_Q = TypeVar("_Q", bound=models.QuerySet[Any, Any])
 
 
 class TeamQuerySet(models.QuerySet[_M]):
@@ -24,7 +25,7 @@ class TeamQuerySet(models.QuerySet[_M]):
         return self.filter(team=team)
 
 
-def for_team(queryset: models.QuerySet[_M], team: Team) -> models.QuerySet[_M]:
+def for_team(queryset: _Q, team: Team) -> _Q:
     """`queryset` narrowed to `team`'s rows: `TeamQuerySet.for_team` where the model has it, else by `team`.
 
     The one place the API's tenancy is spelled (history tables and other querysets without
@@ -34,11 +35,11 @@ def for_team(queryset: models.QuerySet[_M], team: Team) -> models.QuerySet[_M]:
     if narrowed_to(queryset, team):
         return queryset
     if isinstance(queryset, TeamQuerySet):
-        return queryset.for_team(team)
+        return cast(_Q, queryset.for_team(team))
     return queryset.filter(team=team)
 
 
-def narrowed_to(queryset: models.QuerySet[Any], team: Team) -> bool:
+def narrowed_to(queryset: models.QuerySet[Any, Any], team: Team) -> bool:
     """Whether every row `queryset` can return is `team`'s: its WHERE is `team = <team> AND …` on its own table.
 
     Only a top-level conjunct counts (not one inside OR/NOT, nor a combined query), which is what

@@ -33,9 +33,9 @@ class EveryTeamsClients(ListMixin, TeamScopedViewSet):
 
 def view_for(world: World, viewset: type[TeamScopedViewSet], action: str = "list") -> TeamScopedViewSet:
     request = APIRequestFactory().get("/")
-    request.user = APIPrincipal(team=world.a.team, scopes=frozenset(ALL_SCOPES), credential=None)
+    request.user = APIPrincipal(team=world.a.team, scopes=frozenset(ALL_SCOPES), credential=None)  # type: ignore[assignment]
     view = viewset()
-    view.request, view.action, view.kwargs, view.format_kwarg = request, action, {}, None  # type: ignore[assignment]
+    view.request, view.action, view.kwargs, view.format_kwarg = request, action, {}, None
     return view
 
 
