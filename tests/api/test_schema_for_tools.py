@@ -72,7 +72,7 @@ def test_tags_servers_and_info_are_declared() -> None:
 
 
 def test_a_default_invalid_for_its_own_schema_is_not_published() -> None:
-    blank_email = {"oneOf": [{"type": "string", "format": "email", "default": ""}, {"enum": [""]}]}
+    blank_email: dict[str, Any] = {"oneOf": [{"type": "string", "format": "email", "default": ""}, {"enum": [""]}]}
     _fix_defaults(blank_email)
     assert blank_email["default"] == "" and "default" not in blank_email["oneOf"][0]
     bad = {"type": "string", "pattern": "^[A-Z]{3}$", "default": ""}

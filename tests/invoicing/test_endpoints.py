@@ -443,7 +443,7 @@ def test_invoice_lifecycle_over_the_api(world: World) -> None:
 
 
 def test_a_client_without_email_is_null_in_the_invoice(world: World) -> None:
-    """"No value" is null: `""` would match both branches of the schema's nullable email."""
+    """ "No value" is null: `""` would match both branches of the schema's nullable email."""
     invoice = draft_with_line(world.a.team)
     invoice.client.email = ""
     invoice.client.save(update_fields=["email"])

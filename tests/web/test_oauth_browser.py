@@ -27,7 +27,7 @@ class _Callback(BaseHTTPRequestHandler):
     received: list[str]
 
     def do_GET(self) -> None:
-        self.server.received.append(self.path)  # type: ignore[attr-defined]
+        self.server.received.append(self.path)
         body = b"<!doctype html><title>Signed in</title><p>You can close this window.</p>"
         self.send_response(200)
         self.send_header("Content-Type", "text/html; charset=utf-8")
@@ -42,7 +42,7 @@ class _Callback(BaseHTTPRequestHandler):
 @pytest.fixture
 def loopback_app() -> Iterator[ThreadingHTTPServer]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Callback)
-    server.received = []  # type: ignore[attr-defined]
+    server.received = []
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield server
@@ -89,8 +89,8 @@ def test_authorize_in_chromium_returns_a_code_to_the_loopback_app(page, world, l
     page.get_by_role("button", name="Authorize").click()
     page.wait_for_url(f"{redirect_uri}?*")
 
-    assert len(loopback_app.received) == 1  # type: ignore[attr-defined]
-    query = parse_qs(urlsplit(loopback_app.received[0]).query)  # type: ignore[attr-defined]
+    assert len(loopback_app.received) == 1
+    query = parse_qs(urlsplit(loopback_app.received[0]).query)
     assert query["state"] == ["browser-state"]
     grant = Grant.objects.get(code=query["code"][0])
     assert grant.redirect_uri == redirect_uri
@@ -101,7 +101,7 @@ def test_cancel_in_chromium_tells_the_loopback_app_access_was_denied(page, world
     page.get_by_role("button", name="Cancel").click()
     page.wait_for_url(f"{redirect_uri}?*")
 
-    query = parse_qs(urlsplit(loopback_app.received[0]).query)  # type: ignore[attr-defined]
+    query = parse_qs(urlsplit(loopback_app.received[0]).query)
     assert query["error"] == ["access_denied"]
     assert not Grant.objects.exists()
 
