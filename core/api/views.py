@@ -40,7 +40,8 @@ def envelope(data: Any, status_code: int = status.HTTP_200_OK, message: str | No
 class BaseAPIView(APIView):
     """Cross-cutting behaviour for every /v1 view (viewsets and plain API views alike).
 
-    Plain views declare `required_scopes` by HTTP method (`{"GET": "team.read"}`), viewsets by action.
+    Plain views declare `required_scopes` by HTTP method (`{"GET": Scope.TEAM_READ}`), viewsets by
+    action; scopes come from the `accounts.scopes.Scope` enum.
     """
 
     required_scopes: ClassVar[dict[str, str]] = {}
