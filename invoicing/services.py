@@ -1,4 +1,5 @@
-"""Writes for invoicing: profile, rates, contracts, template, and the invoice life cycle.
+"""Writes for invoicing: drafts and the invoice life cycle (profile and template: `invoicing.profile`;
+rates and contracts: `invoicing.price_lists`, both re-exported here).
 
 Every function takes the team and the acting user or key, does one business action in one
 transaction, and locks what it changes. Finalize locks the team's profile row first — that row
@@ -8,7 +9,6 @@ holds the number sequence — so numbers are handed out one transaction at a tim
 from __future__ import annotations
 
 import datetime as dt
-import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -23,195 +23,31 @@ from core.exceptions import DomainError, InvalidInputError, StateConflictError
 from invoicing import selectors
 from invoicing.models import (
     Contract,
-    ContractRate,
     Invoice,
     InvoiceLine,
     InvoiceStatus,
-    InvoiceTemplate,
     InvoicingProfile,
     LineUnit,
-    Rate,
     RateUnit,
 )
 from invoicing.money import MAX_AMOUNT, LineAmounts, invoice_totals, line_amounts, to_cents
-from jobs.models import Job, JobStatus, JobType
+from invoicing.price_lists import create_contract as create_contract
+from invoicing.price_lists import create_rate as create_rate
+from invoicing.price_lists import set_contract_rates as set_contract_rates
+from invoicing.profile import PROFILE_FIELDS as PROFILE_FIELDS
+from invoicing.profile import TEMPLATE_FIELDS as TEMPLATE_FIELDS
+from invoicing.profile import locked_profile
+from invoicing.profile import upsert_profile as upsert_profile
+from invoicing.profile import upsert_template as upsert_template
+from jobs.models import Job, JobStatus
 from projects.models import Client
 from webhooks.models import EventType
 from webhooks.services import record_event
 
+# The profile, template, rates and contracts are written in `invoicing.profile` and `invoicing.price_lists`;
+# callers use them through this module (the redundant aliases above re-export them).
 BILLED_ONCE_CONSTRAINT = "invoiceline_job_billed_once"
 SECONDS_PER_HOUR = Decimal(3600)
-
-# Profile fields an upsert may set (the API's snake_case names).
-PROFILE_FIELDS = (
-    "legal_name", "address", "tax_id", "bank_details", "default_currency", "default_tax_rate",
-    "payment_terms_days", "number_prefix", "number_include_year", "number_padding", "next_number", "footer_text",
-)  # fmt: skip
-TEMPLATE_FIELDS = ("logo_text", "primary_color", "accent_color", "notes", "terms")
-HEX_COLOUR = re.compile(r"#[0-9A-Fa-f]{6}")
-
-
-# Profile and template ---------------------------------------------------------------------------
-
-
-def _locked_profile(team: Team) -> InvoicingProfile:
-    """The team's profile row, locked until the transaction ends (created with defaults on first use)."""
-    profile = InvoicingProfile.objects.select_for_update().filter(team=team).first()
-    if profile is None:
-        # Two first uses at once: one insert wins, the other is ignored; both then lock the same row.
-        InvoicingProfile.objects.bulk_create([selectors.default_profile(team)], ignore_conflicts=True)
-        profile = InvoicingProfile.objects.select_for_update().get(team=team)
-    return profile
-
-
-def upsert_profile(*, team: Team, actor: Actor, **changes: Any) -> InvoicingProfile:
-    """Create or update the team's invoicing profile; only the fields given change.
-
-    `next_number` may only be set before the team's first invoice is finalized (to continue a
-    sequence started elsewhere); afterwards it belongs to finalize alone, or numbers could skip or collide.
-    """
-    unknown = set(changes) - set(PROFILE_FIELDS)
-    if unknown:
-        raise ValueError(f"Not profile fields: {sorted(unknown)}")
-    with transaction.atomic():
-        profile = _locked_profile(team)
-        next_number = changes.get("next_number")
-        renumbering = next_number is not None and next_number != profile.next_number
-        if renumbering and Invoice.objects.filter(team=team, sequence__isnull=False).exists():
-            raise StateConflictError(
-                "nextNumber cannot change once an invoice has been finalized; numbers must stay gapless.",
-                "nextNumber",
-            )
-        for field, value in changes.items():
-            setattr(profile, field, value)
-        profile.save()
-    return profile
-
-
-def upsert_template(*, team: Team, actor: Actor, **changes: Any) -> InvoiceTemplate:
-    """Create or update the team's invoice template; only the fields given change. Colours are `#RRGGBB`."""
-    unknown = set(changes) - set(TEMPLATE_FIELDS)
-    if unknown:
-        raise ValueError(f"Not template fields: {sorted(unknown)}")
-    for field, path in (("primary_color", "primaryColor"), ("accent_color", "accentColor")):
-        if field in changes and not HEX_COLOUR.fullmatch(changes[field]):
-            raise InvalidInputError("A colour is written #RRGGBB, e.g. #1F2937.", path)
-    with transaction.atomic():
-        template = InvoiceTemplate.objects.select_for_update().filter(team=team).first()
-        if template is None:
-            InvoiceTemplate.objects.bulk_create([InvoiceTemplate(team=team)], ignore_conflicts=True)
-            template = InvoiceTemplate.objects.select_for_update().get(team=team)
-        for field, value in changes.items():
-            setattr(template, field, value)
-        template.save()
-    return template
-
-
-# Rates and contracts ----------------------------------------------------------------------------
-
-
-def _check_window(valid_from: dt.date, valid_to: dt.date | None) -> None:
-    if valid_to is not None and valid_to < valid_from:
-        raise InvalidInputError("validTo must be on or after validFrom.", "validTo")
-
-
-def create_rate(
-    *,
-    team: Team,
-    actor: Actor,
-    job_type: JobType,
-    unit_price: Decimal,
-    unit: RateUnit = RateUnit.JOB,
-    tax_rate: Decimal | None = None,
-    currency: str | None = None,
-    valid_from: dt.date | None = None,
-    valid_to: dt.date | None = None,
-) -> Rate:
-    """Add the team's price for a job type. Currency and tax rate default to the profile's; the window to
-    "from today, open-ended". Where windows overlap, the rate that starts later wins."""
-    profile = selectors.profile_for(team)
-    valid_from = valid_from or selectors.team_today(team)
-    _check_window(valid_from, valid_to)
-    return Rate.objects.create(
-        team=team,
-        job_type=job_type,
-        unit_price=unit_price,
-        unit=unit,
-        tax_rate=profile.default_tax_rate if tax_rate is None else tax_rate,
-        currency=currency or profile.default_currency,
-        valid_from=valid_from,
-        valid_to=valid_to,
-    )
-
-
-def create_contract(
-    *,
-    team: Team,
-    actor: Actor,
-    client: Client,
-    reference: str,
-    valid_from: dt.date,
-    valid_to: dt.date | None = None,
-    currency: str | None = None,
-    notes: str = "",
-    rates: Sequence[dict[str, Any]] = (),
-) -> Contract:
-    """Record a client's contract with its per-job-type rates (`{job_type, unit_price, unit?, tax_rate?}`).
-
-    The reference is unique in the team (a duplicate is a 409); a job type appears at most once.
-    """
-    _check_window(valid_from, valid_to)
-    _check_contract_rates(team, rates)
-    profile = selectors.profile_for(team)
-    try:
-        with transaction.atomic():
-            contract = Contract.objects.create(
-                team=team,
-                client=client,
-                reference=reference,
-                valid_from=valid_from,
-                valid_to=valid_to,
-                currency=currency or profile.default_currency,
-                notes=notes,
-            )
-            _write_contract_rates(contract, rates, profile)
-    except IntegrityError:
-        raise StateConflictError(f"A contract with reference '{reference}' already exists.", "reference") from None
-    return contract
-
-
-def set_contract_rates(*, team: Team, actor: Actor, contract: Contract, rates: Sequence[dict[str, Any]]) -> Contract:
-    """Replace a contract's per-job-type rates, with the defaults and checks of `create_contract`."""
-    _check_contract_rates(team, rates)
-    with transaction.atomic():
-        locked = Contract.objects.select_for_update().get(pk=contract.pk, team=team)
-        locked.rates.all().delete()
-        _write_contract_rates(locked, rates, selectors.profile_for(team))
-    return locked
-
-
-def _check_contract_rates(team: Team, rates: Sequence[dict[str, Any]]) -> None:
-    seen: set[Any] = set()
-    for index, rate in enumerate(rates):
-        if rate["job_type"].team_id != team.pk:
-            raise InvalidInputError("No such job type in your team.", f"rates.{index}.jobTypeId")
-        if rate["job_type"].pk in seen:
-            raise InvalidInputError("This job type already has a rate in this contract.", f"rates.{index}.jobTypeId")
-        seen.add(rate["job_type"].pk)
-
-
-def _write_contract_rates(contract: Contract, rates: Sequence[dict[str, Any]], profile: InvoicingProfile) -> None:
-    """A rate's unit defaults to per job, its tax rate to the profile's."""
-    ContractRate.objects.bulk_create(
-        ContractRate(
-            contract=contract,
-            job_type=rate["job_type"],
-            unit_price=rate["unit_price"],
-            unit=rate.get("unit") or RateUnit.JOB,
-            tax_rate=profile.default_tax_rate if rate.get("tax_rate") is None else rate["tax_rate"],
-        )
-        for rate in rates
-    )
 
 
 # Drafts -----------------------------------------------------------------------------------------
@@ -488,7 +324,7 @@ def finalize_invoice(*, team: Team, actor: Actor, invoice: Invoice) -> Invoice:
     concurrent finalizes queue on that row and a failed one gives its number back: gapless and unique.
     """
     with transaction.atomic():
-        profile = _locked_profile(team)
+        profile = locked_profile(team)
         locked = Invoice.objects.select_for_update().get(pk=invoice.pk, team=team)
         if locked.status != InvoiceStatus.DRAFT:
             raise StateConflictError(f"Cannot finalize an invoice that is {locked.status}.", "invoiceId")

@@ -66,36 +66,17 @@ class ClientAdmin(TeamScopedAdmin):
     inlines = (SiteInline,)
     fieldsets = (
         (None, {"fields": ("team", "name", "type", "email", "phone", "external_reference", "archived")}),
-        (
-            "Billing address",
-            {
-                "fields": (
-                    "billing_line1",
-                    "billing_line2",
-                    "billing_city",
-                    "billing_region",
-                    "billing_postcode",
-                    "billing_country",
-                )
-            },
-        ),
+        ("Billing address", {"fields": tuple(services.BILLING_ADDRESS_FIELDS.values())}),
         (None, {"fields": ("notes", "created_at", "updated_at")}),
     )
     readonly_fields = ("created_at", "updated_at")
 
     def create_object(self, request: HttpRequest, form: Any, formsets: Sequence[Any]) -> Client:
         data = form.cleaned_data
+        fields = {name: data[name] for name in ("name", "type", "email", "phone", "external_reference", "notes")}
+        billing = {key: data[field] for key, field in services.BILLING_ADDRESS_FIELDS.items()}
         client = services.create_client(
-            team=data["team"],
-            actor=actor_of(request),
-            name=data["name"],
-            type=data["type"],
-            email=data["email"],
-            phone=data["phone"],
-            billing_address={key: data[field] for key, field in services.BILLING_ADDRESS_FIELDS.items()},
-            external_reference=data["external_reference"],
-            notes=data["notes"],
-            archived=data["archived"],
+            team=data["team"], actor=actor_of(request), billing_address=billing, archived=data["archived"], **fields
         )
         for formset in formsets:
             if formset.model is Site:
@@ -136,9 +117,10 @@ def _with_address(form: Any, address_fields: dict[str, str], key: str) -> dict[s
 
 
 def _site_fields(data: dict[str, Any]) -> dict[str, Any]:
-    """A site row of the client's inline as `create_site` arguments."""
+    """A site form's data (the site admin's, or a row of the client's inline) as `create_site` arguments."""
     address = {api: data[field] for api, field in services.SITE_ADDRESS_FIELDS.items() if field in data}
-    others: dict[str, Any] = {name: data[name] for name in ("contact_name", "contact_phone") if name in data}
+    optional = ("latitude", "longitude", "access_notes", "contact_name", "contact_email", "contact_phone")
+    others: dict[str, Any] = {name: data[name] for name in optional if name in data}
     return {"name": data["name"], "address": address, **others}
 
 
@@ -169,19 +151,8 @@ class SiteAdmin(TeamScopedAdmin):
 
     def create_object(self, request: HttpRequest, form: Any, formsets: Sequence[Any]) -> Site:
         data = form.cleaned_data
-        return services.create_site(
-            team=data["team"],
-            actor=actor_of(request),
-            client=data["client"],
-            name=data["name"],
-            address={key: data[field] for key, field in services.SITE_ADDRESS_FIELDS.items()},
-            latitude=data["latitude"],
-            longitude=data["longitude"],
-            access_notes=data["access_notes"],
-            contact_name=data["contact_name"],
-            contact_email=data["contact_email"],
-            contact_phone=data["contact_phone"],
-        )
+        return services.create_site(team=data["team"], actor=actor_of(request), client=data["client"],
+                                    **_site_fields(data))  # fmt: skip
 
     def change_object(self, request: HttpRequest, obj: Site, form: Any) -> None:
         changes = _with_address(form, services.SITE_ADDRESS_FIELDS, "address")

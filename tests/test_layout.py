@@ -14,10 +14,7 @@ SKIPPED_DIRS = {".venv", ".git", "tests", "migrations", "node_modules", "staticf
 
 # path: the most lines it may have until it is split (the size it had when this check came in)
 OVER_THE_LIMIT = {
-    "invoicing/services.py": 521,
-    "core/admin.py": 492,
     "projects/services.py": 490,
-    "projects/admin.py": 420,
     "accounts/views.py": 419,
     "assets/services.py": 417,
 }
