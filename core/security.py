@@ -6,7 +6,8 @@ from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.middleware.gzip import GZipMiddleware
 
 FORM_ACTION = "form-action 'self'"
 DEFAULT_POLICY = (
@@ -54,3 +55,17 @@ class ContentSecurityPolicyMiddleware:
         if response.get("Content-Type", "").startswith("text/html") and "Content-Security-Policy" not in response:
             response["Content-Security-Policy"] = self.policy
         return response
+
+
+class CompressStaticMiddleware(GZipMiddleware):
+    """Gzip static files when WhiteNoise serves them uncompressed (`make run`: straight from the apps).
+
+    Swagger UI's bundle is 1.6 MB; gzipped it is a fifth of that. Only `STATIC_URL` is touched: HTML
+    pages carry CSRF tokens (compression would expose them to BREACH) and the API's hot paths skip
+    the work. In production WhiteNoise serves precompressed files and this does nothing.
+    """
+
+    def process_response(self, request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
+        if not request.path.startswith("/" + settings.STATIC_URL.lstrip("/")):
+            return response
+        return super().process_response(request, response)

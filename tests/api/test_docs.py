@@ -70,3 +70,16 @@ def test_operation_descriptions_hold_no_internal_notes() -> None:
     for name, component in schema()["components"]["schemas"].items():
         assert "Stripe" not in component.get("description", ""), name
         assert not internal.search(component.get("description", "")), name
+
+
+def test_swagger_ui_assets_are_served_compressed_and_cacheable(db: object) -> None:
+    client = Client()
+    path = "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js"
+    plain = client.get(path)
+    compressed = client.get(path, headers={"Accept-Encoding": "gzip"})
+    assert compressed["Content-Encoding"] == "gzip" and "Content-Encoding" not in plain
+    body = gzip.decompress(b"".join(compressed.streaming_content) if compressed.streaming else compressed.content)
+    assert body == (b"".join(plain.streaming_content) if plain.streaming else plain.content)
+    assert "max-age" in compressed["Cache-Control"]
+    page = client.get("/v1/docs", headers={"Accept-Encoding": "gzip"})
+    assert "Content-Encoding" not in page  # HTML with tokens is never compressed (BREACH)
