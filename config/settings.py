@@ -233,7 +233,10 @@ LOGGING = {
 
 # camelCase on the wire; free-form JSON documents (job payloads, results, JSON Schemas) keep the
 # keys their authors chose, in both directions.
-FREE_FORM_JSON_FIELDS = ("payload", "result", "payload_schema", "payloadSchema", "attributes", "snapshot")
+FREE_FORM_JSON_FIELDS = (
+    "payload", "result", "payload_schema", "payloadSchema", "attributes", "attributes_schema", "attributesSchema",
+    "snapshot",
+)  # fmt: skip
 JSON_CAMEL_CASE = {
     "JSON_UNDERSCOREIZE": {
         "no_underscore_before_number": True,
