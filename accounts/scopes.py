@@ -23,6 +23,8 @@ class Scope(models.TextChoices):
     METRICS_READ = "metrics.read", "Read job and flow metrics"
     WEBHOOKS_READ = "webhooks.read", "Read webhook endpoints and their deliveries"
     WEBHOOKS_WRITE = "webhooks.write", "Create, change, test and delete webhook endpoints; redeliver events"
+    PLANS_READ = "plans.read", "Read maintenance plans and their visits"
+    PLANS_WRITE = "plans.write", "Create, change, pause, resume and end maintenance plans; skip visits"
 
 
 ALL_SCOPES: tuple[str, ...] = tuple(scope.value for scope in Scope)

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "jobs",
     "flows",
     "invoicing",
+    "plans",
     "search",
     "metrics",
 ]
@@ -252,7 +253,7 @@ WHITENOISE_AUTOREFRESH = WHITENOISE_USE_FINDERS
 # django-tasks with its database backend: the queue lives in the same database, so a task enqueued
 # inside a transaction exists only if that transaction commits. `manage.py run_worker` runs it.
 INSTALLED_APPS += ["django_tasks", "django_tasks_db"]
-TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "flows", "webhooks"]}}
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "flows", "webhooks", "plans"]}}
 
 # EMAIL_URL: smtp://user:password@host:587 (submission, STARTTLS), smtp+ssl://..., consolemail://,
 # filemail:///path. Unset (the demo): each email is kept in the outbox, EMAIL_OUTBOX_DIR, readable by

@@ -5,7 +5,7 @@ from drf_spectacular.views import SpectacularSwaggerView
 
 from core.api.docs import openapi_json
 
-API_APPS = ["accounts", "jobs", "flows", "projects", "assets", "invoicing", "search", "metrics", "webhooks"]
+API_APPS = ["accounts", "jobs", "flows", "projects", "assets", "invoicing", "plans", "search", "metrics", "webhooks"]
 
 urlpatterns = [
     path("openapi.json", openapi_json, name="openapi"),
