@@ -115,20 +115,20 @@ class KeysetPagination(BasePagination):
         fetch = getattr(view, "fetch_rows", list)
         rows = fetch(queryset[: limit + 1])
         page = rows[:limit]
-        self.next_key = None
-        if len(rows) > limit:
-            last = page[-1]
-            # Rows are model instances, or dicts from `.values()` (hot paths; they include `id`).
-            value = last[sort.field] if isinstance(last, dict) else getattr(last, sort.field)
-            last_id = last["id"] if isinstance(last, dict) else last.pk
-            if value is None:
-                value = sort.nulls_as
-            self.next_key = signing.dumps(
-                {"s": sort_by, "o": order, "v": _encode_value(value), "i": str(last_id)},
-                salt=CURSOR_SALT,
-                compress=True,
-            )
+        self.next_key = self.key_after(page[-1], sort_by, order, sort) if len(rows) > limit else None
         return page
+
+    @staticmethod
+    def key_after(last: Any, sort_by: str, order: str, sort: SortField) -> str:
+        """The `lastEvaluatedKey` of the rows after `last` in this sort."""
+        # Rows are model instances, or dicts from `.values()` (hot paths; they include `id`).
+        value = last[sort.field] if isinstance(last, dict) else getattr(last, sort.field)
+        last_id = last["id"] if isinstance(last, dict) else last.pk
+        if value is None:
+            value = sort.nulls_as
+        return signing.dumps(
+            {"s": sort_by, "o": order, "v": _encode_value(value), "i": str(last_id)}, salt=CURSOR_SALT, compress=True
+        )
 
     @staticmethod
     def _decode_key(raw: str, sort_by: str, order: str, model: Any, sort: SortField) -> tuple[Any, Any]:
