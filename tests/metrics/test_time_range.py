@@ -113,3 +113,25 @@ def test_the_longest_range_is_accepted_by_both(world: World) -> None:
     query = {"dateFrom": ms(date_to - timerange.MAX_RANGE), "dateTo": ms(date_to), "interval": "day"}
     for endpoint in ENDPOINTS:
         assert world.api.get(endpoint, query=query).status_code == 200, endpoint
+
+
+class TestTimeRangeHelper:
+    """`core.timerange.time_range` itself: the defaults and the zone, without HTTP."""
+
+    NOW = dt.datetime(2026, 6, 15, 12, 0, tzinfo=dt.UTC)
+
+    def test_defaults(self, world: World) -> None:
+        team = world.a.team
+        span = timerange.time_range(team=team, now=self.NOW)
+        assert (span.start, span.end, span.interval) == (self.NOW - timerange.DEFAULT_RANGE, self.NOW, "day")
+        later = self.NOW + dt.timedelta(days=3)
+        assert timerange.time_range(team=team, date_from=later, now=self.NOW).end == later, "a future dateFrom"
+        earlier = self.NOW - dt.timedelta(days=3)
+        assert timerange.time_range(team=team, date_from=earlier, now=self.NOW).end == self.NOW
+
+    def test_an_unknown_zone_name_buckets_in_utc(self, world: World) -> None:
+        world.a.team.timezone = "Mars/Olympus_Mons"
+        assert timerange.team_zone(world.a.team) == zoneinfo.ZoneInfo("UTC")
+        world.a.team.timezone = "Asia/Kolkata"
+        span = timerange.time_range(team=world.a.team, date_from=self.NOW, date_to=self.NOW, interval="week")
+        assert str(span.zone) == "Asia/Kolkata" and span.bucket_starts() == [dt.date(2026, 6, 15)]  # a Monday
