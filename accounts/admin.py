@@ -30,7 +30,7 @@ from accounts.services import (
     revoke_invitation,
     set_member_active,
 )
-from core.admin import TeamConsistentForm, TeamScopedAdmin, TeamScopedInline, permitted_team_ids
+from core.admin import ReadOnlyTeamScopedInline, TeamConsistentForm, TeamScopedAdmin, permitted_team_ids
 from core.exceptions import DomainError
 
 
@@ -47,11 +47,14 @@ class UserEditForm(UserChangeForm):
         fields = "__all__"
 
 
-class MembershipOfUserInline(TeamScopedInline):
+class MembershipOfUserInline(ReadOnlyTeamScopedInline):
+    """The person's teams, shown; roles change on the membership's page or in Settings > Team, through
+    the services (the last owner stays, only owners make owners)."""
+
     model = Membership
     fk_name = "user"
-    extra = 0
     fields = ("team", "role", "is_active")
+    show_change_link = True
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Membership]:
         queryset = super().get_queryset(request).select_related("team")
@@ -97,13 +100,14 @@ class UserAdmin(TeamScopedAdmin, DjangoUserAdmin):
 
 
 # --- teams and members ---------------------------------------------------------------------------
-class MembershipInline(TeamScopedInline):
+class MembershipInline(ReadOnlyTeamScopedInline):
+    """The team's members, shown; people are invited, re-roled and removed through the services."""
+
     model = Membership
     fk_name = "team"
-    extra = 0
     fields = ("user", "role", "is_active", "created_at")
     readonly_fields = ("created_at",)
-    autocomplete_fields = ("user",)
+    show_change_link = True
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Membership]:
         return super().get_queryset(request).select_related("user")

@@ -240,3 +240,12 @@ def test_demo_access_prints_a_sign_in_per_role(db):
 def test_user_factory_people_are_not_staff_until_a_service_says_so(world):
     other = UserFactory(email="lonely@example.com")
     assert not other.is_staff
+
+
+def test_team_and_user_pages_show_memberships_read_only(world):
+    """Roles change only through the services (membership page, Settings > Team), never in an inline."""
+    from tests.admin.conftest import staff_client
+
+    html = staff_client(world.a.owner).get(f"/admin/accounts/team/{world.a.team.pk}/change/").content.decode()
+    assert world.a.engineer.email in html or str(world.a.engineer) in html
+    assert 'name="memberships-0-role"' not in html
