@@ -156,6 +156,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Request bodies over 1 MiB are refused with 413 (see core.api.middleware).
 API_MAX_BODY_BYTES = 1024 * 1024
+API_MAX_UPLOAD_BYTES = 20 * 1024 * 1024  # multipart bodies (job photos: 10 MiB a file, checked by the view)
 DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES
 
 API_RATE_LIMIT = env("API_RATE_LIMIT")

@@ -7,7 +7,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Value
+from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce
 
 from core.models import TeamOwnedModel
@@ -77,6 +77,9 @@ class Job(TeamOwnedModel):
     result = models.JSONField(null=True, blank=True)
     notes = models.TextField(blank=True)
     scheduled_date = models.DateField(null=True, blank=True)
+    # An optional time window on that day (both or neither; shown in the team's time zone).
+    scheduled_start = models.DateTimeField(null=True, blank=True)
+    scheduled_end = models.DateTimeField(null=True, blank=True)
     assigned_to = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="assigned_jobs"
     )
@@ -101,6 +104,13 @@ class Job(TeamOwnedModel):
     class Meta:
         ordering = ("-created_at", "-id")
         indexes = _indexes()
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(scheduled_start__isnull=True, scheduled_end__isnull=True)
+                | Q(scheduled_start__isnull=False, scheduled_end__gt=F("scheduled_start")),
+                name="job_window_both_or_neither_end_after_start",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.job_type.name} {str(self.id)[:8]} ({self.status})"
@@ -126,3 +136,49 @@ class JobEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_status or '—'} → {self.to_status}"
+
+
+def attachment_path(attachment: JobAttachment, filename: str) -> str:
+    """Under the team's folder: `teams/<team>/jobs/<job>/<random>.<ext>` (the upload's name is not trusted)."""
+    extension = filename.rsplit(".", 1)[-1] if "." in filename else "bin"
+    return f"teams/{attachment.team_id}/jobs/{attachment.job_id}/{uuid.uuid4().hex}.{extension}"
+
+
+class JobAttachment(TeamOwnedModel):
+    """A photo taken on a job, stored in the default storage with a thumbnail; served by signed links only."""
+
+    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to=attachment_path, max_length=300)
+    thumbnail = models.FileField(upload_to=attachment_path, max_length=300, blank=True)
+    content_type = models.CharField(max_length=64)
+    size = models.PositiveIntegerField()
+    original_name = models.CharField(max_length=255, blank=True)
+    caption = models.CharField(max_length=500, blank=True)
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    at_completion = models.BooleanField(default=False, help_text="Named when the job was completed.")
+    uploaded_by_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    uploaded_by_key = models.ForeignKey(
+        "accounts.APIKey", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ("created_at", "id")
+        indexes = [models.Index(fields=("team", "job", "created_at", "id"), name="jobattachment_job_created_idx")]
+
+    def __str__(self) -> str:
+        return self.caption or self.original_name or str(self.id)
+
+
+class JobSignature(TeamOwnedModel):
+    """The customer's signature taken when the job was completed: a PNG, the signer's name and the time."""
+
+    job = models.OneToOneField(Job, on_delete=models.CASCADE, related_name="signature")
+    signer_name = models.CharField(max_length=200)
+    image = models.FileField(upload_to=attachment_path, max_length=300)
+    signed_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"Signed by {self.signer_name}"

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet
 
 from accounts.models import Team
 from core.exceptions import InvalidInputError
-from jobs.models import Job, JobEvent, JobType
+from jobs.models import Job, JobAttachment, JobEvent, JobSignature, JobType
 
 JOB_RELATIONS = ("job_type", "assigned_to", "created_by_user", "created_by_key", "client", "site", "asset", "project")
 
@@ -30,8 +31,18 @@ def jobs_for(*, team: Team, with_related: bool = True, with_events: bool = True)
         queryset = queryset.prefetch_related(*JOB_RELATIONS)
     if with_events:
         events = JobEvent.objects.select_related("actor_user", "actor_key")
-        queryset = queryset.prefetch_related(Prefetch("events", queryset=events))
+        attachments = JobAttachment.objects.select_related("uploaded_by_user", "uploaded_by_key")
+        # The signature is a reverse one-to-one: a join, not another query.
+        queryset = queryset.select_related("signature").prefetch_related(
+            Prefetch("events", queryset=events), Prefetch("attachments", queryset=attachments)
+        )
     return queryset
+
+
+def attachments_for(*, team: Team, job: Job | None = None) -> QuerySet[JobAttachment]:
+    """The team's job photos (of one job when given), with who uploaded them."""
+    queryset = JobAttachment.objects.for_team(team).select_related("uploaded_by_user", "uploaded_by_key")
+    return queryset if job is None else queryset.filter(job=job)
 
 
 # --- A job type named by its key or its id ---------------------------------------------------------
@@ -55,3 +66,29 @@ def job_type_by_key_or_id(*, team: Team, value: str, path: str = "jobType") -> J
     if job_type is None:
         raise InvalidInputError("No job type with this key or id in your team.", path)
     return job_type
+
+
+def stored_file(
+    *, team: Team | None, owner_id: str, name: str | None, thumbnail: bool = False
+) -> tuple[Any, str] | None:
+    """A job photo (or its thumbnail) or signature image, with its content type, or None.
+
+    Named by a signed link (`name`: the stored file it grants, any team) or by id within `team`.
+    """
+    attachments = JobAttachment.objects.all() if team is None else JobAttachment.objects.for_team(team)
+    signatures = JobSignature.objects.all() if team is None else JobSignature.objects.for_team(team)
+    attachment = attachments.filter(pk=owner_id).first()
+    if attachment is not None:
+        if name is not None:
+            if name == attachment.file.name:
+                return attachment.file, attachment.content_type
+            if attachment.thumbnail and name == attachment.thumbnail.name:
+                return attachment.thumbnail, "image/jpeg"
+            return None
+        if thumbnail:
+            return (attachment.thumbnail, "image/jpeg") if attachment.thumbnail else None
+        return attachment.file, attachment.content_type
+    signature = signatures.filter(pk=owner_id).first()
+    if signature is None or (name is not None and name != signature.image.name):
+        return None
+    return signature.image, "image/png"

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
+from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from jsonschema import Draft202012Validator
@@ -14,7 +16,9 @@ from jsonschema.exceptions import SchemaError
 from accounts.models import Actor, Membership, Team, User
 from assets.models import Asset
 from core.exceptions import InvalidInputError, StateConflictError
-from jobs.models import Job, JobEvent, JobStatus, JobType, ResultType
+from core.timerange import team_zone
+from jobs.attachments import check_photo, decode_signature_png, thumbnail_of
+from jobs.models import Job, JobAttachment, JobEvent, JobSignature, JobStatus, JobType, ResultType
 from jobs.signals import job_completed
 from projects.models import Client, Project, Site
 from webhooks.models import EventType
@@ -92,6 +96,28 @@ def create_job_type(
         raise StateConflictError(f"A job type with key '{key}' already exists.", "key") from None
 
 
+def check_schedule(
+    *, team: Team, scheduled_date: dt.date | None, start: dt.datetime | None, end: dt.datetime | None
+) -> dt.date | None:
+    """The job's day once the window is checked (both ends or neither, end after start, aware times).
+
+    A window without a date is on the start's day in the team's time zone.
+    """
+    if (start is None) != (end is None):
+        missing = "scheduledEnd" if end is None else "scheduledStart"
+        raise InvalidInputError("Give both scheduledStart and scheduledEnd, or neither.", missing)
+    if start is None or end is None:
+        return scheduled_date
+    if timezone.is_naive(start) or timezone.is_naive(end):
+        raise InvalidInputError("Give the window with a time zone (e.g. 2026-03-15T08:00:00Z).", "scheduledStart")
+    if end <= start:
+        raise InvalidInputError("scheduledEnd must be after scheduledStart.", "scheduledEnd")
+    start_day = start.astimezone(team_zone(team)).date()
+    if scheduled_date is not None and scheduled_date != start_day:
+        raise InvalidInputError("The window starts on another day than scheduledDate.", "scheduledStart")
+    return start_day
+
+
 def create_job(
     *,
     team: Team,
@@ -99,6 +125,8 @@ def create_job(
     job_type: JobType,
     payload: dict[str, Any] | None = None,
     scheduled_date: dt.date | None = None,
+    scheduled_start: dt.datetime | None = None,
+    scheduled_end: dt.datetime | None = None,
     notes: str = "",
     client: Client | None = None,
     site: Site | None = None,
@@ -110,6 +138,7 @@ def create_job(
         raise InvalidInputError("This job type is inactive.", "jobTypeId")
     payload = {} if payload is None else payload
     validate_payload(job_type, payload)
+    scheduled_date = check_schedule(team=team, scheduled_date=scheduled_date, start=scheduled_start, end=scheduled_end)
     if asset is not None:
         if site is not None and asset.site_id != site.pk:
             raise InvalidInputError("The asset is not installed at this site.", "assetId")
@@ -128,6 +157,8 @@ def create_job(
             job_type=job_type,
             payload=payload,
             scheduled_date=scheduled_date,
+            scheduled_start=scheduled_start,
+            scheduled_end=scheduled_end,
             notes=notes,
             client=client,
             site=site,
@@ -156,6 +187,54 @@ def update_job(*, job: Job, actor: Actor, changes: Mapping[str, Any]) -> Job:
             setattr(locked, field, value)
         if changes:
             locked.save(update_fields=list(changes))
+    return locked
+
+
+# Until a job is done its schedule may move.
+RESCHEDULABLE = (JobStatus.PENDING, JobStatus.ASSIGNED, JobStatus.IN_PROGRESS)
+UNSET: Any = object()
+
+
+def reschedule_job(
+    *,
+    job: Job,
+    actor: Actor,
+    scheduled_date: dt.date | None = UNSET,
+    scheduled_start: dt.datetime | None = UNSET,
+    scheduled_end: dt.datetime | None = UNSET,
+) -> Job:
+    """Move a job's day and/or time window (409 once COMPLETED or CANCELLED), logged and announced.
+
+    A window given without a date moves the day to the window's start (in the team's time zone); a
+    date given alone drops a window that was on another day; a window cleared alone keeps the day.
+    """
+    window_given = scheduled_start is not UNSET or scheduled_end is not UNSET
+    if scheduled_date is UNSET and not window_given:
+        raise InvalidInputError("Give scheduledDate, a window (scheduledStart and scheduledEnd), or both.", "")
+    with transaction.atomic():
+        locked = Job.objects.select_for_update(of=("self",)).select_related("team").get(pk=job.pk)
+        if locked.status not in RESCHEDULABLE:
+            raise StateConflictError(f"Cannot reschedule a job that is {locked.status}.", "status")
+        if window_given:
+            start = None if scheduled_start is UNSET else scheduled_start
+            end = None if scheduled_end is UNSET else scheduled_end
+            # Clearing the window alone keeps the day.
+            keep_day = scheduled_date is UNSET and start is None
+            day = locked.scheduled_date if keep_day else (None if scheduled_date is UNSET else scheduled_date)
+            day = check_schedule(team=locked.team, scheduled_date=day, start=start, end=end)
+        else:
+            day, start, end = scheduled_date, locked.scheduled_start, locked.scheduled_end
+            if start is not None and (day is None or start.astimezone(team_zone(locked.team)).date() != day):
+                start = end = None  # the window was on the old day
+        before = (locked.scheduled_date, locked.scheduled_start, locked.scheduled_end)
+        locked.scheduled_date, locked.scheduled_start, locked.scheduled_end = day, start, end
+        locked.save(update_fields=["scheduled_date", "scheduled_start", "scheduled_end"])
+        if before != (day, start, end):
+            shown = day.isoformat() if day else "unscheduled"
+            if start is not None and end is not None:
+                shown += f" {start.isoformat()}–{end.isoformat()}"
+            _record(locked, actor, locked.status, locked.status, timezone.now(), f"Rescheduled to {shown}")
+            record_event(EventType.JOB_RESCHEDULED, locked)
     return locked
 
 
@@ -216,17 +295,84 @@ def start_job(*, job: Job, actor: Actor) -> Job:
     return _transition(job, actor, JobStatus.IN_PROGRESS)
 
 
+@dataclass(frozen=True)
+class SignatureInput:
+    """The customer's signature as given at completion: a name and a base64 PNG."""
+
+    signer_name: str
+    image_png: str
+
+
 def complete_job(
-    *, job: Job, actor: Actor, result_type: ResultType, result: dict[str, Any] | None = None, notes: str | None = None
+    *,
+    job: Job,
+    actor: Actor,
+    result_type: ResultType,
+    result: dict[str, Any] | None = None,
+    notes: str | None = None,
+    signature: SignatureInput | None = None,
+    attachments: Sequence[JobAttachment] = (),
 ) -> Job:
-    """Complete a job in progress with its outcome; its documents (flows) are queued in the same transaction."""
+    """Complete a job in progress with its outcome; its documents (flows) are queued in the same transaction.
+
+    The customer's signature (a PNG) is stored with the signer's name and the time, and the photos named
+    (uploaded to this job before) are marked as taken at completion, in that same transaction.
+    """
     changes: dict[str, Any] = {"result_type": result_type, "result": result}
     if notes is not None:
         changes["notes"] = notes
+    for index, attachment in enumerate(attachments):
+        if attachment.job_id != job.pk:
+            raise InvalidInputError("This attachment belongs to another job.", f"attachmentIds.{index}")
+    png = None
+    if signature is not None:
+        if not signature.signer_name.strip():
+            raise InvalidInputError("The signer's name is required.", "signature.signerName")
+        png = decode_signature_png(signature.image_png)
     with transaction.atomic():
         completed = _transition(job, actor, JobStatus.COMPLETED, **changes)
+        if signature is not None and png is not None:
+            JobSignature.objects.create(
+                team_id=completed.team_id,
+                job=completed,
+                signer_name=signature.signer_name.strip(),
+                image=ContentFile(png, name="signature.png"),
+                signed_at=completed.completed_at or timezone.now(),
+            )
+        if attachments:
+            JobAttachment.objects.filter(pk__in=[a.pk for a in attachments]).update(at_completion=True)
         job_completed.send(sender=Job, job=completed)  # flows: the customer documents
     return completed
+
+
+def add_attachment(*, job: Job, actor: Actor, content: bytes, filename: str = "", caption: str = "") -> JobAttachment:
+    """Store a photo of a job (JPEG, PNG, WebP or HEIC by its bytes, at most 10 MiB) with a thumbnail.
+
+    Refused with a 400 (nothing stored) for another type or a bigger file, and with a 409 once the
+    job is CANCELLED.
+    """
+    checked = check_photo(content)
+    if job.status == JobStatus.CANCELLED:
+        raise StateConflictError("Cannot add photos to a cancelled job.", "status")
+    with transaction.atomic():
+        attachment = JobAttachment(
+            team_id=job.team_id,
+            job=job,
+            content_type=checked.content_type,
+            size=len(content),
+            original_name=filename[:255],
+            caption=caption,
+            width=checked.width,
+            height=checked.height,
+            uploaded_by_user=actor.user,
+            uploaded_by_key=actor.api_key,
+        )
+        attachment.file.save(f"photo.{checked.extension}", ContentFile(content), save=False)
+        thumbnail = thumbnail_of(checked)
+        if thumbnail is not None:
+            attachment.thumbnail.save(thumbnail.name or "thumbnail.jpg", thumbnail, save=False)
+        attachment.save()
+    return attachment
 
 
 def cancel_job(*, job: Job, actor: Actor, reason: str = "") -> Job:

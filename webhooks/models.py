@@ -2,11 +2,13 @@
 
 An event row is written in the same transaction as the change that caused it, together with one
 delivery per subscribed endpoint and the queued task that sends it: a rolled-back change leaves
-nothing behind, a committed one is always delivered (at least once).
+nothing behind, a committed one is always delivered (at least once). Every domain event is recorded,
+subscribed or not: the rows are also the team's events feed (`GET /v1/events`), kept `EVENT_RETENTION`.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 import uuid
 
@@ -14,6 +16,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from accounts.scopes import Scope
 from core.models import TeamOwnedModel
 
 ALL_EVENTS = "*"
@@ -27,6 +30,7 @@ class EventType(models.TextChoices):
     JOB_STARTED = "job.started", "A job was started"
     JOB_COMPLETED = "job.completed", "A job was completed"
     JOB_CANCELLED = "job.cancelled", "A job was cancelled"
+    JOB_RESCHEDULED = "job.rescheduled", "A job's date or time window moved"
     FLOW_SENT = "flow.sent", "A customer document was emailed"
     FLOW_FAILED = "flow.failed", "A customer document failed for good"
     ASSET_CREATED = "asset.created", "An asset was created"
@@ -35,11 +39,47 @@ class EventType(models.TextChoices):
     PROJECT_CREATED = "project.created", "A project was created"
     INVOICE_FINALIZED = "invoice.finalized", "An invoice was finalized"
     INVOICE_APPROVED = "invoice.approved", "An invoice was approved"
+    INVOICE_PAID = "invoice.paid", "An invoice was marked paid"
     PLAN_JOB_CREATED = "plan.job_created", "A maintenance plan created a visit's job"
     PLAN_DUE_SOON = "plan.due_soon", "A maintenance plan's visit is due soon (its reminder point)"
 
 
 PING = "ping"
+
+# How long events (with their deliveries and attempt logs) are kept; the webhooks sweep deletes older ones.
+EVENT_RETENTION = dt.timedelta(days=30)
+
+
+class EventObjectType(models.TextChoices):
+    """What an event is about: the first part of its type (`job.completed` is about a `job`)."""
+
+    JOB = "job"
+    FLOW = "flow"
+    ASSET = "asset"
+    PROJECT = "project"
+    INVOICE = "invoice"
+    PLAN = "plan", "Plan (the object is one visit of a maintenance plan)"
+
+
+# A token reads an event only if it could read the event's object directly.
+OBJECT_TYPE_SCOPES: dict[EventObjectType, Scope] = {
+    EventObjectType.JOB: Scope.JOBS_READ,
+    EventObjectType.FLOW: Scope.FLOWS_READ,
+    EventObjectType.ASSET: Scope.ASSETS_READ,
+    EventObjectType.PROJECT: Scope.PROJECTS_READ,
+    EventObjectType.INVOICE: Scope.INVOICES_READ,
+    EventObjectType.PLAN: Scope.PLANS_READ,
+}
+
+
+def object_type_of(event_type: str) -> EventObjectType:
+    """The kind of object an event type is about (`ValueError` for `ping` and unknown types)."""
+    return EventObjectType(event_type.partition(".")[0])
+
+
+def event_scope(event_type: str) -> Scope:
+    """The read scope that shows events of `event_type`."""
+    return OBJECT_TYPE_SCOPES[object_type_of(event_type)]
 
 
 class DeliveryStatus(models.TextChoices):
@@ -87,15 +127,25 @@ class WebhookEndpoint(TeamOwnedModel):
 
 
 class WebhookEvent(TeamOwnedModel):
-    """One thing that happened, with the exact JSON body every endpoint receives for it."""
+    """One thing that happened, with the exact JSON body every endpoint receives for it.
+
+    The feed reads it by team in `(created_at, id)` order, optionally of some types or of one object:
+    one index for each of those three ways in.
+    """
 
     id = models.CharField(primary_key=True, max_length=40, default=new_event_id, editable=False)  # type: ignore[assignment]
     type = models.CharField(max_length=40)
+    # The id of `data.object` (null only on rows written before the feed existed).
+    object_id = models.UUIDField(null=True, blank=True)
     body = models.TextField(help_text="The JSON body sent, byte for byte (the signature covers it).")
 
     class Meta:
         ordering = ("-created_at", "-id")
-        indexes = [models.Index(fields=("team", "created_at", "id"), name="whevent_team_created_idx")]
+        indexes = [
+            models.Index(fields=("team", "created_at", "id"), name="whevent_team_created_idx"),
+            models.Index(fields=("team", "type", "created_at", "id"), name="whevent_team_type_idx"),
+            models.Index(fields=("team", "object_id", "created_at", "id"), name="whevent_team_object_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.type} {self.pk}"

@@ -49,10 +49,12 @@ class APIEnvelopeMiddleware:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
             return plain_error_response(request, 400, [{"message": "Invalid Content-Length header.", "path": ""}])
-        if length > settings.API_MAX_BODY_BYTES:
-            return plain_error_response(
-                request, 413, [{"message": "The request body is larger than 1 MiB.", "path": ""}]
-            )
+        # File uploads (multipart) may be larger; the view refuses a file over its own limit with a 400.
+        is_upload = request.META.get("CONTENT_TYPE", "").startswith("multipart/form-data")
+        limit = settings.API_MAX_UPLOAD_BYTES if is_upload else settings.API_MAX_BODY_BYTES
+        if length > limit:
+            message = f"The request body is larger than {limit // (1024 * 1024)} MiB."
+            return plain_error_response(request, 413, [{"message": message, "path": ""}])
         return None
 
     @staticmethod

@@ -22,6 +22,12 @@ class JobFilter(TeamFilterSet):
     dateTo = MillisecondsFilter(  # noqa: N815
         field_name="created_at", lookup_expr="lte", label="dateTo", help_text="createdAt ≤ (Unix ms)."
     )
+    scheduledFrom = django_filters.DateFilter(  # noqa: N815
+        field_name="scheduled_date", lookup_expr="gte", help_text="scheduledDate ≥ this day (YYYY-MM-DD)."
+    )
+    scheduledTo = django_filters.DateFilter(  # noqa: N815
+        field_name="scheduled_date", lookup_expr="lte", help_text="scheduledDate ≤ this day (YYYY-MM-DD)."
+    )
     assignedTo = django_filters.UUIDFilter(field_name="assigned_to_id", help_text="An engineer's user id.")  # noqa: N815
     siteId = django_filters.UUIDFilter(field_name="site_id")  # noqa: N815
     projectId = django_filters.UUIDFilter(field_name="project_id")  # noqa: N815

@@ -21,8 +21,8 @@ from projects.models import Client, Project, Site
 
 JOB_COLUMNS = (
     "id", "job_type_id", "status", "result_type", "payload", "result", "notes", "scheduled_date",
-    "assigned_to_id", "client_id", "site_id", "asset_id", "project_id", "created_by_user_id",
-    "created_by_key_id", "created_at", "updated_at", "assigned_at", "started_at", "completed_at",
+    "scheduled_start", "scheduled_end", "assigned_to_id", "client_id", "site_id", "asset_id", "project_id",
+    "created_by_user_id", "created_by_key_id", "created_at", "updated_at", "assigned_at", "started_at", "completed_at",
     "cancelled_at", "cancel_reason",
 )  # fmt: skip
 
@@ -96,6 +96,8 @@ def job_rows(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
             "result": r["result"],
             "notes": r["notes"],
             "scheduledDate": iso_date(r["scheduled_date"]),
+            "scheduledStart": iso_datetime(r["scheduled_start"]),
+            "scheduledEnd": iso_datetime(r["scheduled_end"]),
             "assignedTo": person(r["assigned_to_id"]),
             "clientId": r["client_id"],
             "client": brief(clients, r["client_id"], "name"),

@@ -3,33 +3,45 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from django.db.models import QuerySet
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
+from rest_framework.parsers import MultiPartParser
+from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.models import Team
 from accounts.scopes import Scope
 from core.api.fast import wire_rows
+from core.api.negotiation import FirstRendererNegotiation
 from core.api.pagination import CREATED_AT, SortField
+from core.api.permissions import ScopePermission
 from core.api.renderers import PreCamelized
-from core.api.views import ListMixin, RetrieveMixin, TeamScopedViewSet
+from core.api.views import UUID_PATTERN, BaseAPIView, ListMixin, RetrieveMixin, TeamScopedViewSet
 from jobs import selectors, services
 from jobs.api.filters import JobFilter
 from jobs.api.rows import job_rows, job_values
 from jobs.api.serializers import (
     JobAssignSerializer,
+    JobAttachmentSerializer,
+    JobAttachmentUploadSerializer,
     JobCancelSerializer,
     JobCompleteSerializer,
     JobCreateSerializer,
     JobDetailSerializer,
+    JobRescheduleSerializer,
     JobSerializer,
     JobStartSerializer,
     JobTypeCreateSerializer,
     JobTypeSerializer,
 )
-from jobs.models import UNSCHEDULED_SORT_DATE, Job, JobType
+from jobs.attachments import MAX_PHOTO_BYTES, file_for_token
+from jobs.models import UNSCHEDULED_SORT_DATE, Job, JobAttachment, JobType
+from jobs.selectors import stored_file
 
 
 @extend_schema_view(
@@ -56,8 +68,10 @@ class JobTypeViewSet(ListMixin, RetrieveMixin, TeamScopedViewSet):
         return self.respond(job_type, status.HTTP_201_CREATED)
 
 
-def _transition_schema(summary: str, body: Any) -> Any:
-    return extend_schema(summary=summary, tags=["jobs"], request=body, responses={200: JobDetailSerializer})
+def _transition_schema(summary: str, body: Any, description: str = "") -> Any:
+    return extend_schema(
+        summary=summary, description=description, tags=["jobs"], request=body, responses={200: JobDetailSerializer}
+    )
 
 
 @extend_schema_view(
@@ -69,7 +83,19 @@ def _transition_schema(summary: str, body: Any) -> Any:
     cancel=_transition_schema("Cancel a job", JobCancelSerializer),
     assign=_transition_schema("Assign (or reassign) an engineer", JobAssignSerializer),
     start=_transition_schema("Start an assigned job", JobStartSerializer),
-    complete=_transition_schema("Complete a job in progress", JobCompleteSerializer),
+    complete=_transition_schema(
+        "Complete a job in progress",
+        JobCompleteSerializer,
+        "With the result, and optionally the customer's signature (a base64 PNG, stored with the signer's "
+        "name and the time) and the ids of photos uploaded to the job before, all in one transaction.",
+    ),
+    reschedule=_transition_schema(
+        "Move a job's date and/or time window",
+        JobRescheduleSerializer,
+        "Only the fields given change. A window without a date moves the day to the window's start in the "
+        "team's time zone; a date alone drops a window that was on another day. Refused (409) once the job "
+        "is COMPLETED or CANCELLED. Records a `job.rescheduled` event.",
+    ),
 )
 class JobViewSet(RetrieveMixin, TeamScopedViewSet):
     queryset = Job.objects.all()
@@ -83,7 +109,7 @@ class JobViewSet(RetrieveMixin, TeamScopedViewSet):
     required_scopes: ClassVar[dict[str, str]] = {
         "list": Scope.JOBS_READ,
         "retrieve": Scope.JOBS_READ,
-        **dict.fromkeys(("create", "cancel", "assign", "start", "complete"), Scope.JOBS_WRITE),
+        **dict.fromkeys(("create", "cancel", "assign", "start", "complete", "reschedule"), Scope.JOBS_WRITE),
     }
 
     fetch_rows = staticmethod(wire_rows)  # the page's rows as the wire wants them (see core.api.fast)
@@ -130,3 +156,107 @@ class JobViewSet(RetrieveMixin, TeamScopedViewSet):
     def complete(self, request: Request, id: str) -> Response:
         job = self.get_object()
         return self._fresh(services.complete_job(job=job, actor=self.actor, **self.validated(JobCompleteSerializer)))
+
+    @action(detail=True, methods=["post"])
+    def reschedule(self, request: Request, id: str) -> Response:
+        job = self.get_object()
+        return self._fresh(
+            services.reschedule_job(job=job, actor=self.actor, **self.validated(JobRescheduleSerializer))
+        )
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List a job's photos", tags=["jobs"]),
+    create=extend_schema(
+        summary="Upload a photo of a job",
+        description="A `multipart/form-data` body: the photo in `file` (JPEG, PNG, WebP or HEIC, recognised by "
+        "its content, at most 10 MiB) and an optional `caption`. Anything else is a 400 and nothing is stored. "
+        "A 320 px JPEG thumbnail is made at upload (not for HEIC).",
+        tags=["jobs"],
+        request={"multipart/form-data": JobAttachmentUploadSerializer},
+        responses={201: JobAttachmentSerializer},
+    ),
+)
+class JobAttachmentViewSet(ListMixin, TeamScopedViewSet):
+    """`/jobs/{id}/attachments`: the photos of one job of the caller's team."""
+
+    queryset = JobAttachment.objects.all()
+    serializer_class = JobAttachmentSerializer
+    lookup_url_kwarg = "attachmentId"
+    parser_classes = [MultiPartParser]
+    required_scopes: ClassVar[dict[str, str]] = {"list": Scope.JOBS_READ, "create": Scope.JOBS_WRITE}
+
+    def job(self) -> Job:
+        """The path's job, if it is the caller team's (404 otherwise)."""
+        return self.team_object(
+            selectors.jobs_for(team=self.team, with_related=False, with_events=False), self.kwargs["id"]
+        )
+
+    def base_queryset(self, team: Team) -> QuerySet[JobAttachment]:
+        return selectors.attachments_for(team=team, job=self.job())
+
+    def create(self, request: Request, id: str) -> Response:
+        job = self.job()
+        data = self.validated(JobAttachmentUploadSerializer)
+        upload = data["file"]
+        content = upload.read(MAX_PHOTO_BYTES + 1)  # one byte over is enough to refuse it
+        attachment = services.add_attachment(
+            job=job, actor=self.actor, content=content, filename=upload.name or "", caption=data["caption"]
+        )
+        return self.respond(self.get_queryset().get(pk=attachment.pk), status.HTTP_201_CREATED)
+
+
+class SignedFileLinkOrScope(BasePermission):
+    """A valid signed link for this file is enough; otherwise a token with `jobs.read`."""
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        token = request.query_params.get("token")
+        if token:
+            granted = file_for_token(token)
+            if granted is not None and granted[0] == str(view.kwargs.get("id")):
+                view.granted_file = granted[1]
+                return True
+        return ScopePermission().has_permission(request, view)
+
+
+class JobFileView(BaseAPIView):
+    """`GET /job-files/{id}`: a job photo, its thumbnail or a signature image, by signed link."""
+
+    required_scopes: ClassVar[dict[str, str]] = {"GET": Scope.JOBS_READ}
+    permission_classes = [SignedFileLinkOrScope]
+    content_negotiation_class = FirstRendererNegotiation
+    granted_file: str | None = None
+
+    @extend_schema(
+        summary="Download a job photo, its thumbnail or a signature",
+        description="Open a signed `url` from a job's `attachments` or `signature` (valid 15 minutes, no token "
+        "needed). With a token that has `jobs.read` instead, `variant=thumbnail` answers the thumbnail.",
+        tags=["jobs"],
+        parameters=[
+            OpenApiParameter("token", str, description="The signature from a signed `url`.", required=False),
+            OpenApiParameter("variant", str, enum=["original", "thumbnail"], required=False),
+        ],
+        responses={
+            (200, "image/*"): OpenApiResponse(OpenApiTypes.BINARY, description="The image."),
+            (200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY, description="The image."),
+        },
+    )
+    def get(self, request: Request, id: str) -> HttpResponse:
+        stored = stored_file(
+            team=None if self.granted_file is not None else self.team,
+            owner_id=id,
+            name=self.granted_file,
+            thumbnail=request.query_params.get("variant") == "thumbnail",
+        )
+        if stored is None:
+            raise NotFound()
+        field_file, content_type = stored
+        with field_file.open("rb") as handle:
+            response = HttpResponse(handle.read(), content_type=content_type)
+        response["Content-Disposition"] = f'inline; filename="{field_file.name.rsplit("/", 1)[-1]}"'
+        response["Cache-Control"] = "private, no-store"
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
+
+
+FILE_PATH = rf"^job-files/(?P<id>{UUID_PATTERN})$"

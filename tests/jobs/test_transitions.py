@@ -10,7 +10,7 @@ from django.db import connection
 from accounts.models import Actor
 from core.exceptions import StateConflictError
 from jobs import services
-from jobs.models import Job, JobEvent, JobStatus
+from jobs.models import Job, JobAttachment, JobEvent, JobSignature, JobStatus
 from tests.conftest import Api, World
 from tests.factories import JobFactory
 
@@ -107,9 +107,11 @@ def test_job_detail_query_count_is_bounded(world: World, django_assert_max_num_q
     job = JobFactory(team=world.a.team)
     for _ in range(5):
         JobEvent.objects.create(job=job, to_status="PENDING", at=job.created_at)
+        JobAttachment.objects.create(team=world.a.team, job=job, file="x.png", content_type="image/png", size=1)
+    JobSignature.objects.create(team=world.a.team, job=job, signer_name="A", image="s.png", signed_at=job.created_at)
     api = Api(world.a.token)
     api.get(f"/v1/jobs/{job.pk}")
-    with django_assert_max_num_queries(4):  # type: ignore[operator]
+    with django_assert_max_num_queries(5):  # type: ignore[operator]  # + the photos (the signature is joined)
         api.get(f"/v1/jobs/{job.pk}")
 
 
