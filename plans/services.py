@@ -118,7 +118,9 @@ def update_plan(
         raise ValueError(f"Not editable plan fields: {sorted(unknown)}")
     with transaction.atomic():
         locked = (
-            MaintenancePlan.objects.select_for_update().select_related("site", "job_type", "contract").get(pk=plan.pk)
+            MaintenancePlan.objects.select_for_update(of=("self",))
+            .select_related("site", "job_type", "contract")
+            .get(pk=plan.pk)
         )
         if locked.status == PlanStatus.ENDED:
             raise StateConflictError("The plan has ended; it can no longer change.", "status")
@@ -195,7 +197,7 @@ def _release_job(row: PlanOccurrence, actor: Actor, reason: str) -> None:
         return
     if job.status not in (JobStatus.PENDING, JobStatus.ASSIGNED):
         raise StateConflictError(f"The visit's job is {job.status}; it can no longer be skipped.", "date")
-    job_services.cancel_job(job=job, actor=actor, reason=reason)
+    row.job = job_services.cancel_job(job=job, actor=actor, reason=reason)
 
 
 def skip_occurrence(
@@ -272,7 +274,7 @@ def record_visit_done(*, job: Job) -> None:
     row = PlanOccurrence.objects.filter(job=job).first()
     if row is None:
         return
-    plan = MaintenancePlan.objects.select_for_update().select_related("team").get(pk=row.plan_id)
+    plan = MaintenancePlan.objects.select_for_update(of=("self",)).select_related("team").get(pk=row.plan_id)
     row.status = OccurrenceStatus.DONE
     row.save(update_fields=["status", "updated_at"])
     served = today_for(plan.team, job.completed_at)

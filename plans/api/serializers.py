@@ -169,5 +169,9 @@ class SkipOccurrenceSerializer(InputSerializer):
 
 
 class OccurrencesQuerySerializer(QueryParamsSerializer):
-    from_date = serializers.DateField(required=False, help_text="First date (default: a year ago).")
-    to_date = serializers.DateField(required=False, help_text="Last date (default: a year ahead); at most 5 years on.")
+    fromDate = serializers.DateField(  # noqa: N815
+        source="from_date", required=False, help_text="First date (default: a year ago)."
+    )
+    toDate = serializers.DateField(  # noqa: N815
+        source="to_date", required=False, help_text="Last date (default: a year ahead); at most 5 years on."
+    )

@@ -123,7 +123,7 @@ class MaintenancePlanViewSet(ListMixin, RetrieveMixin, TeamScopedViewSet):
         parameters=[OccurrencesQuerySerializer],
         responses=VisitSerializer(many=True),
     )
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def occurrences(self, request: Request, id: str) -> Response:
         plan = self.get_object()
         query = OccurrencesQuerySerializer(data=request.query_params)
