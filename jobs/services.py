@@ -250,8 +250,13 @@ def _record(job: Job, actor: Actor, from_status: str | None, to_status: str, at:
     )
 
 
-def _transition(job: Job, actor: Actor, to_status: JobStatus, note: str = "", **changes: Any) -> Job:
-    """Lock the row, check the move is allowed from its *current* status, apply it and log it."""
+def _transition(
+    job: Job, actor: Actor, to_status: JobStatus, note: str = "", announce: bool = True, **changes: Any
+) -> Job:
+    """Lock the row, check the move is allowed from its *current* status, apply it and log it.
+
+    `announce=False` leaves the webhook event to the caller, once what belongs with the move is saved.
+    """
     with transaction.atomic():
         locked = Job.objects.select_for_update().get(pk=job.pk)
         if locked.status not in ALLOWED_FROM[to_status]:
@@ -270,7 +275,8 @@ def _transition(job: Job, actor: Actor, to_status: JobStatus, note: str = "", **
             setattr(locked, field, value)
         locked.save()
         _record(locked, actor, from_status, to_status, now, note)
-        record_event(EVENTS[to_status], locked)
+        if announce:
+            record_event(EVENTS[to_status], locked)
     return locked
 
 
@@ -330,7 +336,7 @@ def complete_job(
             raise InvalidInputError("The signer's name is required.", "signature.signerName")
         png = decode_signature_png(signature.image_png)
     with transaction.atomic():
-        completed = _transition(job, actor, JobStatus.COMPLETED, **changes)
+        completed = _transition(job, actor, JobStatus.COMPLETED, announce=False, **changes)
         if signature is not None and png is not None:
             JobSignature.objects.create(
                 team_id=completed.team_id,
@@ -341,6 +347,7 @@ def complete_job(
             )
         if attachments:
             JobAttachment.objects.filter(pk__in=[a.pk for a in attachments]).update(at_completion=True)
+        record_event(EVENTS[JobStatus.COMPLETED], completed)  # with its signature and photos
         job_completed.send(sender=Job, job=completed)  # flows: the customer documents
     return completed
 

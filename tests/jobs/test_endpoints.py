@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
@@ -211,7 +212,9 @@ def test_fast_list_rows_equal_the_serializer(world: World, wire: bool, monkeypat
     site = SiteFactory(team=world.a.team)
     JobFactory(team=world.a.team, status=JobStatus.ASSIGNED, assigned_to=world.a.engineer, site=site,
                client=site.client, payload={"snake_key": [1, {"x": None}]}, result={"a_b": 1},
-               scheduled_date="2026-03-15", created_by_user=world.a.owner)  # fmt: skip
+               scheduled_date="2026-03-15", created_by_user=world.a.owner,
+               scheduled_start=dt.datetime(2026, 3, 15, 8, 30, tzinfo=dt.UTC),
+               scheduled_end=dt.datetime(2026, 3, 15, 10, 0, 0, 120000, tzinfo=dt.UTC))  # fmt: skip
     JobFactory(team=world.a.team, created_by_key=APIKey.objects.get(team=world.a.team, name="full"))
     JobFactory(team=world.a.team)
     listed = world.api.get("/v1/jobs").data
