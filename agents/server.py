@@ -40,6 +40,7 @@ MCP_SCOPES: tuple[str, ...] = (
     APIScope.PROJECTS_READ,
     APIScope.INVOICES_READ,
     APIScope.TEAM_READ,
+    APIScope.PLANS_READ,
 )
 INSTRUCTIONS = (
     "Shocking Energy is a field-service platform: jobs (service visits) of job types, moving PENDING → "
