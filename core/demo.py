@@ -15,7 +15,7 @@ from typing import Any, TextIO
 
 from accounts.models import Team, User
 
-DEMO_APPS = ("accounts", "projects", "assets", "jobs", "flows", "invoicing")
+DEMO_APPS = ("accounts", "projects", "assets", "jobs", "flows", "invoicing", "plans")
 
 
 @dataclass
