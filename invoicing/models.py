@@ -43,6 +43,14 @@ class InvoiceStatus(models.TextChoices):
     VOID = "VOID"
 
 
+class PaymentStatus(models.TextChoices):
+    """Where an invoice stands with the client's money (drafts and void invoices are in none)."""
+
+    UNPAID = "unpaid", "Finalized or approved, not paid"
+    OVERDUE = "overdue", "Unpaid and due before today (in the team's time zone)"
+    PAID = "paid", "Marked paid"
+
+
 class InvoicingProfile(TeamOwnedModel):
     """The team's invoicing identity and defaults; its row is also the lock for the number sequence."""
 
@@ -208,6 +216,15 @@ class Invoice(TeamOwnedModel):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     approved_by_key = models.ForeignKey(
+        "accounts.APIKey", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # The day the client paid (a date, as on a bank statement); null while unpaid.
+    paid_at = models.DateField(null=True, blank=True)
+    paid_recorded_at = models.DateTimeField(null=True, blank=True)
+    paid_by_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    paid_by_key = models.ForeignKey(
         "accounts.APIKey", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     voided_at = models.DateTimeField(null=True, blank=True)

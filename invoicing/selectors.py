@@ -18,8 +18,10 @@ from invoicing.models import (
     ContractRate,
     Invoice,
     InvoiceLine,
+    InvoiceStatus,
     InvoiceTemplate,
     InvoicingProfile,
+    PaymentStatus,
     Rate,
     RateUnit,
 )
@@ -53,7 +55,7 @@ def template_for(team: Team) -> InvoiceTemplate:
 # Who created, finalized, approved and voided an invoice.
 ACTOR_RELATIONS = (
     "created_by_user", "created_by_key", "finalized_by_user", "finalized_by_key",
-    "approved_by_user", "approved_by_key", "voided_by_user", "voided_by_key",
+    "approved_by_user", "approved_by_key", "voided_by_user", "voided_by_key", "paid_by_user", "paid_by_key",
 )  # fmt: skip
 
 
@@ -158,3 +160,13 @@ def draft_defaults(*, team: Team, client: Client | None = None) -> DraftDefaults
         next_number_preview=profile.format_number(profile.next_number, today.year),
         contract=contract,
     )
+
+
+def payment_status_match(*, team: Team, status: PaymentStatus) -> Q:
+    """A filter for invoices in one payment status; drafts and void invoices are in none."""
+    if status == PaymentStatus.PAID:
+        return Q(paid_at__isnull=False)
+    unpaid = Q(status__in=(InvoiceStatus.FINALIZED, InvoiceStatus.APPROVED), paid_at__isnull=True)
+    if status == PaymentStatus.OVERDUE:
+        return unpaid & Q(due_date__lt=team_today(team))
+    return unpaid

@@ -1,5 +1,5 @@
 """Writes for invoicing: drafts and the invoice life cycle (profile and template: `invoicing.profile`;
-rates and contracts: `invoicing.price_lists`, both re-exported here).
+rates and contracts: `invoicing.price_lists`; payment: `invoicing.payments`, all re-exported here).
 
 Every function takes the team and the acting user or key, does one business action in one
 transaction, and locks what it changes. Finalize locks the team's profile row first — that row
@@ -31,6 +31,7 @@ from invoicing.models import (
     RateUnit,
 )
 from invoicing.money import MAX_AMOUNT, LineAmounts, invoice_totals, line_amounts, to_cents
+from invoicing.payments import mark_invoice_paid as mark_invoice_paid
 from invoicing.price_lists import create_contract as create_contract
 from invoicing.price_lists import create_rate as create_rate
 from invoicing.price_lists import set_contract_rates as set_contract_rates
@@ -369,6 +370,8 @@ def void_invoice(*, team: Team, actor: Actor, invoice: Invoice, reason: str) -> 
         locked = Invoice.objects.select_for_update().get(pk=invoice.pk, team=team)
         if locked.status != InvoiceStatus.FINALIZED:
             raise StateConflictError(f"Cannot void an invoice that is {locked.status}.", "invoiceId")
+        if locked.paid_at is not None:
+            raise StateConflictError("Cannot void an invoice that is marked paid.", "invoiceId")
         locked.status = InvoiceStatus.VOID
         locked.void_reason = reason
         locked.voided_at = timezone.now()

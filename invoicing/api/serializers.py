@@ -248,14 +248,16 @@ class InvoiceSerializer(serializers.ModelSerializer[Invoice]):
     finalized_by = ActorField("finalized_by")
     approved_by = ActorField("approved_by")
     voided_by = ActorField("voided_by")
+    paid_by = ActorField("paid_by", help_text="Who marked the invoice paid.")
+    paid_at = serializers.DateField(allow_null=True, help_text="The day the client paid; null while unpaid.")
 
     class Meta:
         model = Invoice
         fields = (
             "id", "number", "status", "client", "contract_id", "currency", "issue_date", "due_date",
             "payment_terms_days", "subtotal", "tax_total", "total", "notes", "void_reason",
-            "created_by", "finalized_by", "approved_by", "voided_by",
-            "created_at", "updated_at", "finalized_at", "approved_at", "voided_at",
+            "created_by", "finalized_by", "approved_by", "voided_by", "paid_by",
+            "created_at", "updated_at", "finalized_at", "approved_at", "voided_at", "paid_at",
         )  # fmt: skip
         read_only_fields = fields
 
@@ -307,6 +309,11 @@ class InvoiceDraftSerializer(InputSerializer):
 
 class InvoiceActionSerializer(InputSerializer):
     invoice_id = TeamObjectField(Invoice)
+
+
+class InvoiceMarkPaidSerializer(InputSerializer):
+    invoice_id = TeamObjectField(Invoice)
+    paid_at = serializers.DateField(help_text="The day the client paid (not after today in the team's time zone).")
 
 
 class InvoiceVoidSerializer(InputSerializer):

@@ -26,6 +26,7 @@ from invoicing.api.serializers import (
     InvoiceDefaultsSerializer,
     InvoiceDetailSerializer,
     InvoiceDraftSerializer,
+    InvoiceMarkPaidSerializer,
     InvoiceSerializer,
     InvoiceTemplateSerializer,
     InvoiceTemplateUpsertSerializer,
@@ -39,7 +40,7 @@ from invoicing.documents import PDF_CONTENT_TYPE, invoice_filename, render_invoi
 from invoicing.models import UNDATED_SORT_DATE, Contract, Invoice, InvoiceTemplate, InvoicingProfile, Rate
 
 TAGS = ["invoices"]
-BODY_ID_ACTIONS = {"draft", "finalize", "approve", "void"}
+BODY_ID_ACTIONS = {"draft", "finalize", "approve", "void", "mark_paid"}
 READ, WRITE = Scope.INVOICES_READ, Scope.INVOICES_WRITE
 
 
@@ -159,6 +160,13 @@ class ContractViewSet(ListMixin, TeamScopedViewSet):
     finalize=_write("Finalize a draft: give it the next number", InvoiceActionSerializer, InvoiceDetailSerializer),
     approve=_write("Approve a finalized invoice", InvoiceActionSerializer, InvoiceDetailSerializer),
     void=_write("Void a finalized invoice", InvoiceVoidSerializer, InvoiceDetailSerializer),
+    mark_paid=_write(
+        "Mark a finalized or approved invoice paid",
+        InvoiceMarkPaidSerializer,
+        InvoiceDetailSerializer,
+        description="Records `paidAt` (the day the client paid, not in the future) and emits `invoice.paid`. "
+        "409 for a draft or void invoice, or one already marked paid; send an `Idempotency-Key` to retry safely.",
+    ),
     pdf=extend_schema(
         summary="Download an invoice as PDF",
         description="The invoice rendered with the team's invoice template and invoicing profile (the seller "
@@ -178,7 +186,7 @@ class InvoiceViewSet(ListMixin, RetrieveMixin, TeamScopedViewSet):
     }
     required_scopes: ClassVar[dict[str, str]] = {
         **dict.fromkeys(("list", "retrieve", "defaults", "pdf"), READ),
-        **dict.fromkeys(("draft", "finalize", "approve", "void"), WRITE),
+        **dict.fromkeys(("draft", "finalize", "approve", "void", "mark_paid"), WRITE),
     }
 
     @property
@@ -230,6 +238,14 @@ class InvoiceViewSet(ListMixin, RetrieveMixin, TeamScopedViewSet):
         return self._fresh(
             services.void_invoice(team=self.team, actor=self.actor, invoice=data["invoice_id"], reason=data["reason"])
         )
+
+    @action(detail=False, methods=["post"], url_path="mark-paid")
+    def mark_paid(self, request: Request) -> Response:
+        data = self.validated(InvoiceMarkPaidSerializer)
+        invoice = services.mark_invoice_paid(
+            team=self.team, actor=self.actor, invoice=data["invoice_id"], paid_at=data["paid_at"]
+        )
+        return self._fresh(invoice)
 
     # The PDF answers on success; errors (401/403/404) stay JSON whatever `Accept` asks for.
     @action(detail=True, methods=["get"], url_path="pdf", content_negotiation_class=FirstRendererNegotiation)
