@@ -20,8 +20,9 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.models import Actor
 from assets import services
+from assets.imports import IMPORT_COLUMNS, AssetImportError, ImportProblem, import_assets
 from assets.models import Asset, AssetType
-from core.admin import TeamConsistentForm, TeamScopedAdmin
+from core.admin import TeamScopedAdmin
 from core.exceptions import DomainError
 from projects.models import Site
 
@@ -33,20 +34,10 @@ def actor_of(request: HttpRequest) -> Actor:
     return Actor(user=request.user)  # type: ignore[arg-type]
 
 
-class AssetTypeForm(TeamConsistentForm):
-    def clean_attributes_schema(self) -> Any:
-        schema = self.cleaned_data.get("attributes_schema")
-        if schema is not None:
-            try:
-                services.check_attributes_schema(schema)
-            except DomainError as exc:
-                raise forms.ValidationError(str(exc)) from None
-        return schema
-
-
 @admin.register(AssetType)
 class AssetTypeAdmin(TeamScopedAdmin):
-    form = AssetTypeForm
+    """Asset types are created and changed through the services the API uses (same schema check, same rules)."""
+
     list_display = ("name", "key", "team", "created_at")
     list_select_related = ("team",)
     search_fields = ("name", "key")
@@ -58,6 +49,24 @@ class AssetTypeAdmin(TeamScopedAdmin):
         readonly = list(super().get_readonly_fields(request, obj))
         # Assets refer to their type by key: fixed once created.
         return [*readonly, "key"] if obj is not None else readonly
+
+    def create_object(self, request: HttpRequest, form: Any, formsets: Sequence[Any]) -> AssetType:
+        data = form.cleaned_data
+        return services.create_asset_type(
+            team=data["team"],
+            actor=actor_of(request),
+            key=data["key"],
+            name=data["name"],
+            description=data["description"],
+            attributes_schema=data["attributes_schema"],
+        )
+
+    def change_object(self, request: HttpRequest, obj: AssetType, form: Any) -> None:
+        fields = services.EDITABLE_TYPE_FIELDS
+        changes = {name: form.cleaned_data[name] for name in form.changed_data if name in fields}
+        if changes:
+            services.update_asset_type(asset_type=obj, actor=actor_of(request), **changes)
+            obj.refresh_from_db()
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         if obj is not None and Asset.objects.filter(team_id=obj.team_id, asset_type=obj.key).exists():
@@ -101,7 +110,7 @@ class AssetImportForm(forms.Form):
     site = forms.ModelChoiceField(queryset=Site.objects.none(), help_text="Every row is installed at this site.")
     csv_file = forms.FileField(
         label="CSV file",
-        help_text="Header row: " + ", ".join(services.IMPORT_COLUMNS) + " (name and asset_type required).",
+        help_text="Header row: " + ", ".join(IMPORT_COLUMNS) + " (name and asset_type required).",
     )
 
     def clean_csv_file(self) -> str:
@@ -218,7 +227,7 @@ class AssetAdmin(SimpleHistoryAdmin, TeamScopedAdmin):
         if not self.has_add_permission(request):
             raise PermissionDenied
         sites = self.scoped_related_queryset(request, Site)
-        problems: list[services.ImportProblem] = []
+        problems: list[ImportProblem] = []
         form = AssetImportForm(request.POST or None, request.FILES or None)
         form.fields["site"].queryset = (  # type: ignore[attr-defined]
             sites if sites is not None else Site.objects.all()
@@ -226,10 +235,10 @@ class AssetAdmin(SimpleHistoryAdmin, TeamScopedAdmin):
         if request.method == "POST" and form.is_valid():
             site = form.cleaned_data["site"]
             try:
-                created = services.import_assets(
+                created = import_assets(
                     team=site.team, actor=actor_of(request), site=site, csv_text=form.cleaned_data["csv_file"]
                 )
-            except services.AssetImportError as exc:
+            except AssetImportError as exc:
                 problems = exc.problems
             except DomainError as exc:
                 form.add_error(None, str(exc))
@@ -242,6 +251,6 @@ class AssetAdmin(SimpleHistoryAdmin, TeamScopedAdmin):
             "opts": self.model._meta,
             "form": form,
             "problems": problems,
-            "columns": services.IMPORT_COLUMNS,
+            "columns": IMPORT_COLUMNS,
         }
         return TemplateResponse(request, "admin/assets/asset/import.html", context)

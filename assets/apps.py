@@ -7,10 +7,11 @@ class AssetsConfig(AppConfig):
 
     def ready(self) -> None:
         from assets import selectors
-        from assets.api.serializers import AssetDetailSerializer
-        from assets.models import Asset
+        from assets.api.serializers import AssetDetailSerializer, AssetTypeSerializer
+        from assets.models import Asset, AssetType
         from core import registry
 
+        registry.register(AssetType, selector=selectors.asset_types_for, serializer=AssetTypeSerializer)
         registry.register(
             Asset,
             selector=selectors.assets_for,

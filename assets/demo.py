@@ -1,43 +1,27 @@
-"""Demo asset types and the assets installed at the demo sites, created through the services (with history)."""
+"""Demo asset types (the starter catalogue) and the assets at the demo sites, created through the services."""
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from accounts.models import Actor
-from assets import services
-from assets.models import Asset, AssetType
+from assets import services, starter
+from assets.models import Asset
 from core.demo import DemoContext
 
-HEAT_PUMP_SCHEMA = {
-    "type": "object",
-    "properties": {
-        "refrigerant": {"type": "string", "enum": ["R32", "R290", "R410A"]},
-        "ratedOutputKw": {"type": "number", "minimum": 0},
-    },
-}
-ASSET_TYPES = [
-    ("boiler", "Gas boiler", None),
-    ("heat-pump", "Air source heat pump", HEAT_PUMP_SCHEMA),
-    ("solar-inverter", "Solar PV inverter", None),
-    ("battery", "Home battery", None),
-    ("ev-charger", "EV charger", None),
-    ("meter", "Energy meter", None),
-]
-KINDS = [
-    ("boiler", "Boiler", "Worcester Bosch", "Greenstar 8000", {}),
+# (type key, name, manufacturer, model, attributes) of the asset at each demo site, in turn.
+KINDS: list[tuple[str, str, str, str, dict[str, Any]]] = [
+    ("boiler", "Boiler", "Worcester Bosch", "Greenstar 8000", {"fuel": "natural-gas", "boilerType": "combi"}),
     ("heat-pump", "Heat pump", "Vaillant", "aroTHERM plus", {"refrigerant": "R290", "ratedOutputKw": 7}),
-    ("solar-inverter", "Solar inverter", "SolarEdge", "SE5000H", {}),
-    ("ev-charger", "EV charger", "Zappi", "v2.1", {}),
+    ("solar-inverter", "Solar inverter", "SolarEdge", "SE5000H", {"inverterType": "string", "ratedOutputKw": 5}),
+    ("ev-charger", "EV charger", "Zappi", "v2.1", {"ratedPowerKw": 7.4, "tethered": False}),
 ]
 
 
 def seed(context: DemoContext) -> None:
-    for key, name, schema in ASSET_TYPES:
-        AssetType.objects.get_or_create(
-            team=context.team, key=key, defaults={"name": name, "attributes_schema": schema}
-        )
     system = Actor()
+    starter.seed(team=context.team, actor=system)
     assets = []
     today = dt.date.today()
     for index, site in enumerate(context.records.get("sites", [])):

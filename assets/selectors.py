@@ -32,6 +32,11 @@ def assets_for(*, team: Team) -> QuerySet[Asset]:
     return Asset.objects.for_team(team).select_related("site", "archived_by_user", "archived_by_key")
 
 
+def asset_types_for(*, team: Team) -> QuerySet[AssetType]:
+    """The team's asset types."""
+    return AssetType.objects.for_team(team)
+
+
 def history_for_asset(*, team: Team, asset_id: Any) -> QuerySet[Any]:
     """The history entries of one of the team's assets, with their actors loaded."""
     return HistoricalAsset.objects.filter(team=team, id=asset_id).select_related("history_user", "history_api_key")

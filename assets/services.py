@@ -1,17 +1,14 @@
-"""Writes for assets: create, update, archive, restore from history, import from CSV.
+"""Writes for asset types and assets: create, update, archive, restore (the CSV import: `assets.imports`).
 
-Every write goes through `_save`, which names the actor on the history entry django-simple-history
-records for the save (the API authenticates inside the view, after any middleware could see it).
+Every asset write goes through `save_with_history`, which names the actor on the history entry
+django-simple-history records for the save (the API authenticates inside the view, after any
+middleware could see it).
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
-import json
 import uuid
-from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -48,14 +45,6 @@ RESTORED_FIELDS: tuple[str, ...] = (
     "warranty_expiry", "status", "location_note", "attributes", "archived", "archived_at",
     "archived_by_user_id", "archived_by_key_id",
 )  # fmt: skip
-
-MAX_IMPORT_ROWS = 5000
-IMPORT_COLUMNS: tuple[str, ...] = (
-    "name", "asset_type", "manufacturer", "model", "serial_number", "install_date", "warranty_expiry",
-    "status", "location_note", "attributes",
-)  # fmt: skip
-REQUIRED_IMPORT_COLUMNS = ("name", "asset_type")
-MAX_LENGTHS = {"name": 200, "manufacturer": 100, "model": 100, "serial_number": 100}
 
 
 # Validation ----------------------------------------------------------------------------------------
@@ -103,7 +92,7 @@ def _check_dates(install_date: dt.date | None, warranty_expiry: dt.date | None) 
         raise InvalidInputError("The warranty cannot expire before the asset was installed.", "warrantyExpiry")
 
 
-def _serial_taken(team: Team, serial_number: str, exclude_id: Any = None) -> bool:
+def serial_taken(team: Team, serial_number: str, exclude_id: Any = None) -> bool:
     if not serial_number:
         return False
     clash = Asset.objects.filter(team=team).annotate(serial_upper=Upper("serial_number"))
@@ -127,10 +116,60 @@ def _validate_state(asset: Asset, team: Team, changed: set[str] | None = None) -
         asset_type = asset_type_for(team, asset.asset_type)
         validate_attributes(asset_type, asset.attributes)
     _check_dates(asset.install_date, asset.warranty_expiry)
-    if (changed is None or "serial_number" in changed) and _serial_taken(
+    if (changed is None or "serial_number" in changed) and serial_taken(
         team, asset.serial_number, exclude_id=None if asset._state.adding else asset.pk
     ):
         raise _duplicate_serial(asset.serial_number)
+
+
+# Asset types ---------------------------------------------------------------------------------------
+# What may change on an asset type, by model field name with its API name; the key never changes
+# (assets name their type by it).
+EDITABLE_TYPE_FIELDS: dict[str, str] = {
+    "name": "name",
+    "description": "description",
+    "attributes_schema": "attributesSchema",
+}
+
+
+def create_asset_type(
+    *, team: Team, actor: Actor, key: str, name: str, description: str = "", attributes_schema: Any = None
+) -> AssetType:
+    """Create an asset type: its key is unique in the team (a duplicate is a 409), its schema valid JSON Schema."""
+    if attributes_schema is not None:
+        check_attributes_schema(attributes_schema)
+    try:
+        with transaction.atomic():
+            return AssetType.objects.create(
+                team=team, key=key, name=name.strip(), description=description, attributes_schema=attributes_schema
+            )
+    except IntegrityError:
+        raise StateConflictError(f"An asset type with key '{key}' already exists.", "key") from None
+
+
+def update_asset_type(*, asset_type: AssetType, actor: Actor, **changes: Any) -> AssetType:
+    """Change an asset type's name, description or attributes schema; its key cannot change (400).
+
+    A new schema applies from then on: each asset is checked against it when it is next created,
+    or when its attributes or type change (assets stored before are not rewritten or refused).
+    """
+    unknown = set(changes) - set(EDITABLE_TYPE_FIELDS)
+    if unknown:
+        raise InvalidInputError(
+            "These fields cannot be changed.", issues=[(field, "This field cannot be changed.") for field in unknown]
+        )
+    if changes.get("attributes_schema") is not None:
+        check_attributes_schema(changes["attributes_schema"])
+    if isinstance(changes.get("name"), str):
+        changes["name"] = changes["name"].strip()
+    with transaction.atomic():
+        locked = AssetType.objects.select_for_update().get(pk=asset_type.pk)
+        changed = [field for field, value in changes.items() if getattr(locked, field) != value]
+        for field in changed:
+            setattr(locked, field, changes[field])
+        if changed:
+            locked.save(update_fields=changed)
+    return locked
 
 
 # Saving with history -------------------------------------------------------------------------------
@@ -143,7 +182,9 @@ WEBHOOK_EVENTS = {
 }
 
 
-def _save(asset: Asset, actor: Actor, action: AssetHistoryAction, restored_from: uuid.UUID | None = None) -> None:
+def save_with_history(
+    asset: Asset, actor: Actor, action: AssetHistoryAction, restored_from: uuid.UUID | None = None
+) -> None:
     """Save the asset; the history entry simple-history writes names `actor`, `action` and the source entry."""
     asset._history_user = actor.user  # type: ignore[attr-defined]
     asset._history_api_key = actor.api_key  # type: ignore[attr-defined]
@@ -201,7 +242,7 @@ def create_asset(
         **fields,
     )
     _validate_state(asset, team)
-    _save(asset, actor, AssetHistoryAction.CREATED)
+    save_with_history(asset, actor, AssetHistoryAction.CREATED)
     return asset
 
 
@@ -228,7 +269,7 @@ def update_asset(*, asset: Asset, actor: Actor, **changes: Any) -> Asset:
         if not changed:
             return locked
         _validate_state(locked, locked.team, changed)
-        _save(locked, actor, AssetHistoryAction.UPDATED)
+        save_with_history(locked, actor, AssetHistoryAction.UPDATED)
     return locked
 
 
@@ -242,7 +283,7 @@ def archive_asset(*, asset: Asset, actor: Actor) -> Asset:
         locked.archived_at = timezone.now()
         locked.archived_by_user = actor.user
         locked.archived_by_key = actor.api_key
-        _save(locked, actor, AssetHistoryAction.ARCHIVED)
+        save_with_history(locked, actor, AssetHistoryAction.ARCHIVED)
     return locked
 
 
@@ -276,142 +317,5 @@ def restore_asset(*, asset: Asset, actor: Actor, history_id: uuid.UUID) -> Asset
             _validate_state(locked, locked.team, changed)
         except DomainError as exc:
             raise StateConflictError(f"The entry's state is no longer valid: {exc}", "historyId") from None
-        _save(locked, actor, AssetHistoryAction.RESTORED, restored_from=entry.history_id)
+        save_with_history(locked, actor, AssetHistoryAction.RESTORED, restored_from=entry.history_id)
     return locked
-
-
-# CSV import ----------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class ImportProblem:
-    """One reason a CSV import was refused: the file's line number, the column (if any), and why."""
-
-    line: int
-    column: str
-    message: str
-
-    def __str__(self) -> str:
-        where = f"line {self.line}" + (f", {self.column}" if self.column else "")
-        return f"{where}: {self.message}"
-
-
-class AssetImportError(InvalidInputError):
-    """A CSV import refused as a whole; `problems` lists every bad row by line."""
-
-    def __init__(self, problems: list[ImportProblem]) -> None:
-        self.problems = problems
-        issues = [(f"lines.{p.line}" + (f".{p.column}" if p.column else ""), p.message) for p in problems]
-        super().__init__(f"{len(problems)} problem(s) in the file; nothing was imported.", issues=issues)
-
-
-def _parse_date(raw: str) -> dt.date | None:
-    return dt.date.fromisoformat(raw) if raw else None
-
-
-def _import_row(team: Team, site: Site, line: int, row: dict[str, str], types: dict[str, AssetType]) -> Any:
-    """Build one unsaved asset from a CSV row, or return the row's problems."""
-    problems: list[ImportProblem] = []
-    values = {column: (row.get(column) or "").strip() for column in IMPORT_COLUMNS}
-    for column in REQUIRED_IMPORT_COLUMNS:
-        if not values[column]:
-            problems.append(ImportProblem(line, column, "This column is required."))
-    dates: dict[str, dt.date | None] = {}
-    for column in ("install_date", "warranty_expiry"):
-        try:
-            dates[column] = _parse_date(values[column])
-        except ValueError:
-            problems.append(ImportProblem(line, column, "Use the date format YYYY-MM-DD."))
-    status = values["status"] or AssetStatus.ACTIVE
-    if status not in AssetStatus.values:
-        problems.append(ImportProblem(line, "status", f"Must be one of {', '.join(AssetStatus.values)}."))
-    attributes: Any = {}
-    if values["attributes"]:
-        try:
-            attributes = json.loads(values["attributes"])
-        except ValueError:
-            problems.append(ImportProblem(line, "attributes", "Must be a JSON object."))
-    asset_type = types.get(values["asset_type"])
-    if values["asset_type"] and asset_type is None:
-        problems.append(ImportProblem(line, "asset_type", f"No asset type with key '{values['asset_type']}'."))
-    if asset_type is not None:
-        for path, message in attribute_issues(asset_type, attributes):
-            problems.append(ImportProblem(line, path, message))
-    install, warranty = dates.get("install_date"), dates.get("warranty_expiry")
-    if install and warranty and warranty < install:
-        problems.append(ImportProblem(line, "warranty_expiry", "The warranty cannot expire before installation."))
-    for column in ("name", "manufacturer", "model", "serial_number"):
-        limit = MAX_LENGTHS[column]
-        if len(values[column]) > limit:
-            problems.append(ImportProblem(line, column, f"At most {limit} characters."))
-    if problems:
-        return problems
-    return Asset(
-        team=team,
-        site=site,
-        name=values["name"],
-        asset_type=values["asset_type"],
-        manufacturer=values["manufacturer"],
-        model=values["model"],
-        serial_number=values["serial_number"],
-        install_date=install,
-        warranty_expiry=warranty,
-        status=status,
-        location_note=values["location_note"],
-        attributes=attributes,
-    )
-
-
-def import_assets(*, team: Team, actor: Actor, site: Site, csv_text: str) -> list[Asset]:
-    """Create assets at `site` from CSV text (header row first); any bad row refuses the whole file.
-
-    Columns: name and asset_type (required), manufacturer, model, serial_number, install_date and
-    warranty_expiry (YYYY-MM-DD), status, location_note, attributes (a JSON object). Problems are
-    reported by the file's line number; each created asset gets its own history entry.
-    """
-    if site.team_id != team.pk:
-        raise InvalidInputError("No such site in your team.", "siteId")
-    reader = csv.DictReader(io.StringIO(csv_text.lstrip("\ufeff")))
-    header = [name.strip() for name in reader.fieldnames or []]
-    reader.fieldnames = header
-    unknown = [name for name in header if name not in IMPORT_COLUMNS]
-    missing = [name for name in REQUIRED_IMPORT_COLUMNS if name not in header]
-    if not header or unknown or missing:
-        detail = (f"unknown columns: {', '.join(unknown)}. " if unknown else "") + (
-            f"missing columns: {', '.join(missing)}. " if missing else ""
-        )
-        raise AssetImportError([ImportProblem(1, "", f"Bad header row; {detail}Expected {', '.join(IMPORT_COLUMNS)}.")])
-    types = {asset_type.key: asset_type for asset_type in AssetType.objects.filter(team=team)}
-    problems: list[ImportProblem] = []
-    assets: list[Asset] = []
-    serials: dict[str, int] = {}
-    try:
-        for row in reader:
-            line = reader.line_num
-            if len(assets) + len(problems) >= MAX_IMPORT_ROWS:
-                raise AssetImportError([ImportProblem(line, "", f"At most {MAX_IMPORT_ROWS} rows per file.")])
-            if None in row:
-                problems.append(ImportProblem(line, "", "More values than columns in the header."))
-                continue
-            if not any((value or "").strip() for value in row.values()):
-                continue  # blank lines are not assets
-            built = _import_row(team, site, line, row, types)
-            if isinstance(built, list):
-                problems.extend(built)
-                continue
-            serial = built.serial_number.upper()
-            if serial and serial in serials:
-                problems.append(ImportProblem(line, "serial_number", f"Also on line {serials[serial]} of this file."))
-            elif _serial_taken(team, built.serial_number):
-                problems.append(ImportProblem(line, "serial_number", "An asset with this serial number exists."))
-            if serial:
-                serials.setdefault(serial, line)
-            assets.append(built)
-    except csv.Error as exc:
-        problems.append(ImportProblem(reader.line_num, "", f"Not valid CSV: {exc}"))
-    if problems:
-        raise AssetImportError(problems)
-    if not assets:
-        raise AssetImportError([ImportProblem(1, "", "The file has no rows to import.")])
-    with transaction.atomic():
-        for asset in assets:
-            _save(asset, actor, AssetHistoryAction.CREATED)
-    return assets

@@ -6,10 +6,41 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from assets.models import Asset, AssetHistoryAction, AssetStatus
+from assets.models import Asset, AssetHistoryAction, AssetStatus, AssetType
 from core.api.serializers import ActorSerializer, InputSerializer, JSONObjectField, TeamPrimaryKeyField, actor_data
 from jobs.models import Job, ResultType
 from projects.models import Site
+
+
+class AssetTypeSerializer(serializers.ModelSerializer[AssetType]):
+    key = serializers.SlugField(help_text="Assets name their type by this key (`assetType`); it never changes.")
+    attributes_schema = JSONObjectField(
+        allow_null=True, help_text="JSON Schema (2020-12) the `attributes` of assets of this type must match."
+    )
+
+    class Meta:
+        model = AssetType
+        fields = ("id", "key", "name", "description", "attributes_schema", "created_at", "updated_at")
+        read_only_fields = fields
+
+
+class AssetTypeCreateSerializer(InputSerializer):
+    key = serializers.SlugField(max_length=64, help_text="Unique in the team, e.g. `heat-pump`; fixed once created.")
+    name = serializers.CharField(max_length=200)
+    description = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
+    attributes_schema = JSONObjectField(
+        required=False, allow_null=True, default=None, help_text="A JSON Schema (2020-12) object, or null for none."
+    )
+
+
+class AssetTypeUpdateSerializer(InputSerializer):
+    """A partial update: only the fields sent change. The key cannot change (assets refer to it)."""
+
+    name = serializers.CharField(max_length=200, required=False)
+    description = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    attributes_schema = JSONObjectField(
+        required=False, allow_null=True, help_text="Replaces the schema as a whole; null removes it."
+    )
 
 
 class AssetSerializer(serializers.ModelSerializer[Asset]):

@@ -22,9 +22,12 @@ from assets.api.serializers import (
     AssetHistoryEntrySerializer,
     AssetRestoreSerializer,
     AssetSerializer,
+    AssetTypeCreateSerializer,
+    AssetTypeSerializer,
+    AssetTypeUpdateSerializer,
     AssetUpdateSerializer,
 )
-from assets.models import UNKNOWN_INSTALL_SORT_DATE, Asset, HistoricalAsset
+from assets.models import UNKNOWN_INSTALL_SORT_DATE, Asset, AssetType, HistoricalAsset
 from core.api.errors import bad_request
 from core.api.pagination import CREATED_AT, SortField
 from core.api.views import BaseAPIView, ListMixin, RetrieveMixin, TeamScopedViewSet, envelope
@@ -34,6 +37,53 @@ TAGS = ["assets"]
 
 def _write_schema(summary: str, body: Any, status_code: int = 200) -> Any:
     return extend_schema(summary=summary, tags=TAGS, request=body, responses={status_code: AssetDetailSerializer})
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List asset types", tags=TAGS),
+    retrieve=extend_schema(summary="Get an asset type", tags=TAGS),
+    create=extend_schema(
+        summary="Create an asset type",
+        description="The key is unique in the team (a duplicate is a 409) and never changes; "
+        "`attributesSchema`, when given, must be a valid JSON Schema (2020-12).",
+        tags=TAGS,
+        request=AssetTypeCreateSerializer,
+        responses={201: AssetTypeSerializer},
+    ),
+    update_asset_type=extend_schema(
+        summary="Update some of an asset type's fields",
+        description="Only the fields sent change; the key cannot. A new `attributesSchema` applies to "
+        "assets as they are next created or their attributes or type change.",
+        tags=TAGS,
+        request=AssetTypeUpdateSerializer,
+        responses={200: AssetTypeSerializer},
+    ),
+)
+class AssetTypeViewSet(ListMixin, RetrieveMixin, TeamScopedViewSet):
+    """Asset types: the kinds of equipment the team services, each with an optional attributes schema."""
+
+    queryset = AssetType.objects.all()
+    serializer_class = AssetTypeSerializer
+    required_scopes: ClassVar[dict[str, str]] = {
+        "list": Scope.ASSETS_READ,
+        "retrieve": Scope.ASSETS_READ,
+        "create": Scope.ASSETS_WRITE,
+        "update_asset_type": Scope.ASSETS_WRITE,
+    }
+
+    def base_queryset(self, team: Team) -> QuerySet[AssetType]:
+        return selectors.asset_types_for(team=team)
+
+    def create(self, request: Request) -> Response:
+        data = self.validated(AssetTypeCreateSerializer)
+        asset_type = services.create_asset_type(team=self.team, actor=self.actor, **data)
+        return self.respond(asset_type, status.HTTP_201_CREATED)
+
+    @action(detail=True, methods=["post"], url_path="update")
+    def update_asset_type(self, request: Request, id: str) -> Response:
+        asset_type = self.get_object()
+        changes = self.validated(AssetTypeUpdateSerializer)
+        return self.respond(services.update_asset_type(asset_type=asset_type, actor=self.actor, **changes))
 
 
 @extend_schema_view(

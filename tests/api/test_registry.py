@@ -19,6 +19,7 @@ pytestmark = pytest.mark.django_db
 # label → the GET endpoint of one object; a model registered without one here fails the first test.
 GET_PATHS = {
     "assets.asset": "/v1/assets/{id}",
+    "assets.assettype": "/v1/asset-types/{id}",
     "flows.flow": "/v1/flows/{id}",
     "invoicing.invoice": "/v1/invoices/{id}",
     "jobs.job": "/v1/jobs/{id}",
