@@ -1,4 +1,4 @@
-"""Demo job types and jobs, bulk-inserted so that a million jobs seed in minutes."""
+"""Demo job types (the starter catalogue) and jobs, bulk-inserted so that a million jobs seed in minutes."""
 
 from __future__ import annotations
 
@@ -13,29 +13,16 @@ from django.db.models import Model
 from django.utils import timezone
 from psycopg.types.json import Jsonb
 
-from accounts.models import User
+from accounts.models import Actor, User
 from assets.models import Asset
 from core.demo import DemoContext, Progress
+from jobs import starter
 from jobs.models import Job, JobEvent, JobStatus, JobType, ResultType
 
-JOB_TYPES = [
-    ("boiler-service", "Annual boiler service", {"type": "object", "properties": {"flueGasCo2": {"type": "number"}}}),
-    ("heat-pump-install", "Heat pump installation", None),
-    ("eicr", "Electrical installation condition report", None),
-    ("solar-inspection", "Solar PV inspection", None),
-]
+# (key, name, payload schema) of the demo's job types: the starter catalogue.
+JOB_TYPES = [(t.key, t.name, t.payload_schema) for t in starter.STARTER_JOB_TYPES]
 BATCH = 5000
 BULK_LOAD_THRESHOLD = 50_000
-
-
-def _job_types(context: DemoContext) -> list[JobType]:
-    types = []
-    for key, name, schema in JOB_TYPES:
-        job_type, _ = JobType.objects.get_or_create(
-            team=context.team, key=key, defaults={"name": name, "payload_schema": schema}
-        )
-        types.append(job_type)
-    return types
 
 
 def insert_rows(model: type[Model], rows: list[dict[str, Any]]) -> None:
@@ -93,7 +80,7 @@ def secondary_indexes_deferred(models: list[type[Model]], enabled: bool) -> Iter
 
 def seed(context: DemoContext) -> None:
     team = context.team
-    types = _job_types(context)
+    types = starter.seed(team=team, actor=Actor())
     missing = context.jobs - Job.objects.filter(team=team).count()
     if missing > 0:
         _top_up(context, types, missing)

@@ -9,8 +9,7 @@ from django.utils import timezone
 
 from accounts.models import Actor
 from core.demo import DemoContext
-from jobs.demo import JOB_TYPES
-from jobs.models import JobType
+from jobs import starter
 from projects import services
 from projects.models import Client, ClientType, Project, ProjectStatus, ProjectTemplate, Site
 
@@ -28,15 +27,12 @@ def _template(context: DemoContext) -> ProjectTemplate:
     existing = ProjectTemplate.objects.filter(team=context.team, name=TEMPLATE).first()
     if existing is not None:
         return existing
-    names = {key: (name, schema) for key, name, schema in JOB_TYPES}
-    steps = []
-    for key, title, offset in TEMPLATE_STEPS:
-        # The jobs app seeds the same types later; get_or_create keeps one row per key.
-        name, schema = names[key]
-        job_type, _ = JobType.objects.get_or_create(
-            team=context.team, key=key, defaults={"name": name, "payload_schema": schema}
-        )
-        steps.append({"job_type": job_type, "title": title, "offset_days": offset, "payload": {}})
+    # The template's steps are starter job types (the jobs app seeds the same catalogue later: idempotent).
+    by_key = {job_type.key: job_type for job_type in starter.seed(team=context.team, actor=Actor())}
+    steps = [
+        {"job_type": by_key[key], "title": title, "offset_days": offset, "payload": {}}
+        for key, title, offset in TEMPLATE_STEPS
+    ]
     return services.create_project_template(
         team=context.team,
         actor=Actor(),
