@@ -77,7 +77,8 @@ def page_routes(patterns: list[Any] | None = None, prefix: str = "") -> Iterator
 
 def concrete(path: str, world: World) -> str:
     key = APIKeyFactory(team=world.a.team)
-    return re.sub(r"<(?:(\w+):)?(\w+)>", lambda m: str(key.pk) if m.group(1) == "uuid" else "x", path)
+    values = {"uuid": str(key.pk), "int": "0"}
+    return re.sub(r"<(?:(\w+):)?(\w+)>", lambda m: values.get(m.group(1) or "", "x"), path)
 
 
 def test_every_page_refuses_a_post_without_the_csrf_token(world: World) -> None:

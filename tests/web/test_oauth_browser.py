@@ -27,7 +27,8 @@ class _Callback(BaseHTTPRequestHandler):
     received: list[str]
 
     def do_GET(self) -> None:
-        self.server.received.append(self.path)
+        if self.path.startswith("/callback"):  # not the browser's own /favicon.ico
+            self.server.received.append(self.path)
         body = b"<!doctype html><title>Signed in</title><p>You can close this window.</p>"
         self.send_response(200)
         self.send_header("Content-Type", "text/html; charset=utf-8")
