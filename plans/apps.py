@@ -16,11 +16,10 @@ class PlansConfig(AppConfig):
         from core import registry
         from jobs.signals import job_completed
         from plans import selectors
-        from plans.api.serializers import MaintenancePlanSerializer, OccurrenceEventSerializer
-        from plans.models import MaintenancePlan, PlanOccurrence
+        from plans.api.serializers import MaintenancePlanSerializer
+        from plans.models import MaintenancePlan
 
         registry.register(MaintenancePlan, selector=selectors.plans_for, serializer=MaintenancePlanSerializer)
-        registry.register(PlanOccurrence, selector=selectors.occurrences_for, serializer=OccurrenceEventSerializer)
         # Plans are built on jobs: jobs announce a completion, and do not know who listens.
         job_completed.connect(_visit_done, dispatch_uid="plans.visit_done")
 

@@ -7,6 +7,7 @@ import datetime as dt
 
 from accounts.models import Actor
 from core.demo import DemoContext
+from jobs import services as job_services
 from jobs.models import JobType
 from plans import services, worker
 from plans.models import MaintenancePlan
@@ -22,9 +23,13 @@ PLANS: list[tuple[str, str, int, int]] = [
 def seed(context: DemoContext) -> None:
     system = Actor()
     sites = context.records.get("sites", [])
-    job_type = JobType.objects.filter(team=context.team, active=True, payload_schema__isnull=True).first()
-    if not sites or job_type is None or MaintenancePlan.objects.filter(team=context.team).exists():
+    if not sites or MaintenancePlan.objects.filter(team=context.team).exists():
         return
+    job_type = JobType.objects.filter(team=context.team, key="maintenance-visit").first()
+    if job_type is None:
+        job_type = job_services.create_job_type(
+            team=context.team, actor=system, key="maintenance-visit", name="Maintenance visit"
+        )
     today = services.today_for(context.team)
     for (name, rule, offset, lead), site in zip(PLANS, sites, strict=False):
         start = today + dt.timedelta(days=offset)

@@ -128,7 +128,7 @@ def _make_job(plan: MaintenancePlan, row: PlanOccurrence) -> Job:
     row.job = job
     row.status = OccurrenceStatus.JOB_CREATED
     row.save()
-    record_event(EventType.PLAN_JOB_CREATED, row)
+    record_event(EventType.PLAN_JOB_CREATED, plan)
     return job
 
 
@@ -156,7 +156,7 @@ def send_due_reminders(*, today: dt.date | None = None, now: dt.datetime | None 
             # The conditional update is the "once": a second worker (or pass) updates nothing.
             if not PlanOccurrence.objects.filter(pk=row.pk, reminded_at__isnull=True).update(reminded_at=now):
                 continue
-            record_event(EventType.PLAN_DUE_SOON, row)
+            record_event(EventType.PLAN_DUE_SOON, plan)
             if plan.client.email:
                 subject, body, to = _reminder(row), _reminder_body(row), plan.client.email
                 transaction.on_commit(functools.partial(_send, subject, body, to))

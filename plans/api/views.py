@@ -15,9 +15,11 @@ from rest_framework.response import Response
 from accounts.models import Team
 from accounts.scopes import Scope
 from core.api.errors import bad_request
+from core.api.examples import with_request_examples
 from core.api.pagination import CREATED_AT, SortField
 from core.api.views import ListMixin, RetrieveMixin, TeamScopedViewSet, envelope
 from plans import selectors, services
+from plans.api import examples
 from plans.api.filters import MaintenancePlanFilter
 from plans.api.serializers import (
     MaintenancePlanCreateSerializer,
@@ -42,6 +44,14 @@ def _write(summary: str, body: Any, description: str = "", code: int = 200) -> A
     )
 
 
+@with_request_examples(
+    create=examples.CREATE_PLAN,
+    update_plan=examples.UPDATE_PLAN,
+    pause=examples.NO_FIELDS,
+    resume=examples.NO_FIELDS,
+    end=examples.NO_FIELDS,
+    skip_occurrence=examples.SKIP,
+)
 @extend_schema_view(
     list=extend_schema(summary="List maintenance plans", tags=TAGS),
     retrieve=extend_schema(summary="Get a maintenance plan", tags=TAGS),
