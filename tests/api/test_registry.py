@@ -24,6 +24,7 @@ GET_PATHS = {
     "invoicing.invoice": "/v1/invoices/{id}",
     "jobs.job": "/v1/jobs/{id}",
     "jobs.jobtype": "/v1/job-types/{id}",
+    "plans.maintenanceplan": "/v1/maintenance-plans/{id}",
     "projects.client": "/v1/clients/{id}",
     "projects.project": "/v1/projects/{id}",
     "projects.site": "/v1/sites/{id}",
