@@ -253,7 +253,6 @@ def _team_page(
             "invitations": open_invitations(ctx.team) if ctx.can_manage_members else [],
             "form": form or InvitationForm(),
             "roles": Role.choices,
-            "owner_count": sum(1 for m in team_members(ctx.team) if m.role == Role.OWNER and m.is_active),
         },
         status=status,
     )
