@@ -18,7 +18,7 @@ from asgiref.sync import sync_to_async
 from mcp.server import MCPServer
 from mcp.server.auth.middleware.auth_context import get_access_token
 from mcp.types import CallToolResult, TextContent, ToolAnnotations
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from agents import rest
 from jobs.models import JobStatus, ResultType
@@ -140,14 +140,34 @@ async def start_job(job_id: Id) -> CallToolResult:
     return await _post(f"/v1/jobs/{job_id}/start")
 
 
+class Signature(BaseModel):
+    """The customer's signature taken at completion."""
+
+    signer_name: str = Field(max_length=200, description="Who signed.")
+    image_png: str = Field(description="The signature as a base64 PNG, at most 1 MiB decoded.")
+
+
 async def complete_job(
     job_id: Id,
     result_type: ResultType,
     result: Annotated[dict[str, Any] | None, Field(description="Free-form outcome details.")] = None,
     notes: str | None = None,
+    signature: Signature | None = None,
+    attachment_ids: Annotated[
+        list[uuid.UUID] | None, Field(description="Photos uploaded to this job before, taken at completion.")
+    ] = None,
 ) -> CallToolResult:
-    """Complete a job in progress with its outcome (POST /v1/jobs/{id}/complete, scope jobs.write)."""
-    return await _post(f"/v1/jobs/{job_id}/complete", result_type=result_type, result=result, notes=notes)
+    """Complete a job in progress with its outcome, optionally the customer's signature and the photos taken
+    (POST /v1/jobs/{id}/complete, scope jobs.write)."""
+    signed = None if signature is None else {"signerName": signature.signer_name, "imagePng": signature.image_png}
+    return await _post(
+        f"/v1/jobs/{job_id}/complete",
+        result_type=result_type,
+        result=result,
+        notes=notes,
+        signature=signed,
+        attachment_ids=attachment_ids,
+    )
 
 
 async def list_job_types(limit: Limit = None, last_evaluated_key: Cursor = None) -> CallToolResult:

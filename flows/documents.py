@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from core.exceptions import InvalidInputError
 from flows.models import Flow, FlowKind, FlowTemplate, RecipientRule
+from jobs.attachments import report_media
 from jobs.models import Job, ResultType
 
 # Templates written by a team are rendered by an engine of their own: no loaders (no include or
@@ -124,6 +125,7 @@ def document_context(job: Job, kind: str, name: str) -> dict[str, Any]:
         },
         "team": {"name": job.team.name},
         "document": {"kind": kind, "kind_label": FlowKind(kind).label, "name": name},
+        **report_media(job),  # the customer's signature and the photos (jobs.attachments)
     }
 
 

@@ -22,6 +22,7 @@ from django.utils import timezone
 from PIL import Image, UnidentifiedImageError
 
 from core.exceptions import InvalidInputError
+from jobs.models import Job, JobAttachment, JobSignature
 
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
 MAX_SIGNATURE_BYTES = 1024 * 1024
@@ -132,4 +133,43 @@ def signed_link(owner_id: Any, stored_name: str, request: Any = None) -> dict[st
     return {
         "url": request.build_absolute_uri(path) if request is not None else path,
         "expires_at": timezone.now() + dt.timedelta(seconds=FILE_LINK_SECONDS),
+    }
+
+
+# --- In documents ------------------------------------------------------------------------------------
+
+
+def _data_uri(field_file: Any, content_type: str) -> str | None:
+    """The stored file inline as a `data:` URI (documents render without fetching anything), or None if gone."""
+    try:
+        with field_file.open("rb") as handle:
+            content = handle.read()
+    except (FileNotFoundError, OSError):
+        return None
+    return f"data:{content_type};base64,{base64.b64encode(content).decode()}"
+
+
+def report_media(job: Job) -> dict[str, Any]:
+    """What a service report shows of a job's field work: the signature and the photos' thumbnails.
+
+    `{"signature": {signer_name, signed_at, image} | None, "photos": [{caption, image}]}`; images are
+    `data:` URIs. Photos without a thumbnail (HEIC) are listed by caption only (`image` is None).
+    """
+    signature = JobSignature.objects.filter(job=job).first()
+    photos = JobAttachment.objects.filter(job=job).order_by("created_at", "id")
+    return {
+        "signature": None
+        if signature is None
+        else {
+            "signer_name": signature.signer_name,
+            "signed_at": signature.signed_at.astimezone(dt.UTC).strftime("%d %b %Y, %H:%M UTC"),
+            "image": _data_uri(signature.image, "image/png"),
+        },
+        "photos": [
+            {
+                "caption": photo.caption or photo.original_name,
+                "image": _data_uri(photo.thumbnail, "image/jpeg") if photo.thumbnail else None,
+            }
+            for photo in photos
+        ],
     }
