@@ -68,15 +68,21 @@ AdminAction = Callable[..., Any]
 _CHANGELIST_ACTIONS: dict[type[models.Model], list[AdminAction]] = {}
 
 
-def changelist_action(model: type[models.Model]) -> Callable[[AdminAction], AdminAction]:
+def changelist_action(
+    model: type[models.Model], offered_to: Callable[[HttpRequest], bool] | None = None
+) -> Callable[[AdminAction], AdminAction]:
     """Offer an action on `model`'s changelist from the app it belongs to (declared in that app's admin.py).
 
     Invoicing's "draft invoices from these jobs" sits on the job list this way: the jobs admin
-    declares only its own actions and knows nothing of invoicing.
+    declares only its own actions and knows nothing of invoicing. `offered_to(request)` says who
+    sees it (people whose role may do what it does in the current team), so no role is offered an
+    action that would do nothing for them.
     """
 
     def register(action: AdminAction) -> AdminAction:
         _CHANGELIST_ACTIONS.setdefault(model, []).append(action)
+        if offered_to is not None:
+            action.offered_to = offered_to  # type: ignore[attr-defined]
         return action
 
     return register
@@ -249,6 +255,9 @@ class TeamScopedAdmin(ScopedChoicesMixin, ServiceWritesAdmin):
         for action in _CHANGELIST_ACTIONS.get(self.model, ()):
             func, name, description = self.get_action(action)  # type: ignore[misc]
             required = getattr(func, "allowed_permissions", ())
+            offered_to = getattr(func, "offered_to", None)
+            if offered_to is not None and not offered_to(request):
+                continue
             if all(getattr(self, f"has_{permission}_permission")(request) for permission in required):
                 actions[name] = (func, name, description)
         return actions

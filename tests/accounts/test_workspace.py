@@ -208,3 +208,17 @@ def test_password_reset_says_the_same_for_unknown_addresses_and_is_throttled(wor
     assert len(mail.outbox) == 5
     # The admin's sign-in page offers the same reset.
     assert Client().get("/admin/password_reset/").status_code == 200
+
+
+def test_roles_are_offered_only_the_actions_they_can_use(world):
+    """An engineer or dispatcher is not offered "Draft invoices" on the job list: it would do nothing for them."""
+    finance = MembershipFactory(team=world.a.team, role=Role.FINANCE).user
+
+    def actions(person) -> set[str]:
+        page = staff_client(person).get("/admin/jobs/job/")
+        return {name for name, _ in page.context["action_form"].fields["action"].choices if name}
+
+    assert "draft_invoices_from_jobs" not in actions(world.a.engineer)
+    assert "draft_invoices_from_jobs" not in actions(world.a.dispatcher)
+    assert "draft_invoices_from_jobs" in actions(finance)
+    assert "draft_invoices_from_jobs" in actions(world.a.owner)
