@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from accounts.models import Team
 from accounts.scopes import Scope
 from assets import selectors, services
+from assets.api import examples
 from assets.api.filters import AssetFilter
 from assets.api.serializers import (
     AssetArchiveSerializer,
@@ -29,6 +30,7 @@ from assets.api.serializers import (
 )
 from assets.models import UNKNOWN_INSTALL_SORT_DATE, Asset, AssetType, HistoricalAsset
 from core.api.errors import bad_request
+from core.api.examples import with_request_examples
 from core.api.pagination import CREATED_AT, SortField
 from core.api.views import BaseAPIView, ListMixin, RetrieveMixin, TeamScopedViewSet, envelope
 
@@ -39,6 +41,7 @@ def _write_schema(summary: str, body: Any, status_code: int = 200) -> Any:
     return extend_schema(summary=summary, tags=TAGS, request=body, responses={status_code: AssetDetailSerializer})
 
 
+@with_request_examples(create=examples.CREATE_ASSET_TYPE, update_asset_type=examples.UPDATE_ASSET_TYPE)
 @extend_schema_view(
     list=extend_schema(summary="List asset types", tags=TAGS),
     retrieve=extend_schema(summary="Get an asset type", tags=TAGS),
@@ -86,6 +89,7 @@ class AssetTypeViewSet(ListMixin, RetrieveMixin, TeamScopedViewSet):
         return self.respond(services.update_asset_type(asset_type=asset_type, actor=self.actor, **changes))
 
 
+@with_request_examples(create=examples.CREATE_ASSET, update_asset=examples.UPDATE_ASSET, archive=examples.ARCHIVE_ASSET)
 @extend_schema_view(
     list=extend_schema(summary="List assets", tags=TAGS),
     retrieve=extend_schema(
@@ -155,6 +159,7 @@ class AssetViewSet(ListMixin, RetrieveMixin, TeamScopedViewSet):
         return self._detail(services.archive_asset(asset=asset, actor=self.actor))
 
 
+@with_request_examples(restore=examples.RESTORE_ASSET)
 @extend_schema_view(
     list=extend_schema(
         summary="List an asset's history, newest first",

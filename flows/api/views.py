@@ -17,10 +17,12 @@ from rest_framework.response import Response
 
 from accounts.models import Team
 from accounts.scopes import Scope
+from core.api.examples import with_request_examples
 from core.api.negotiation import FirstRendererNegotiation
 from core.api.permissions import ScopePermission
 from core.api.views import UUID_PATTERN, BaseAPIView, ListMixin, RetrieveMixin, TeamScopedViewSet, envelope
 from flows import selectors, services
+from flows.api import examples
 from flows.api.filters import FlowGroupFilter
 from flows.api.serializers import (
     FlowGroupSerializer,
@@ -43,6 +45,7 @@ TAGS = ["flows"]
 READ, WRITE = Scope.FLOWS_READ, Scope.FLOWS_WRITE
 
 
+@with_request_examples(create=examples.CREATE_TEMPLATE, update_template=examples.UPDATE_TEMPLATE)
 @extend_schema_view(
     list=extend_schema(summary="List a job type's flow templates", tags=TAGS),
     retrieve=extend_schema(summary="Get a flow template", tags=TAGS),
@@ -109,6 +112,7 @@ def _accepted_schema(summary: str, body: Any) -> Any:
     return extend_schema(summary=summary, tags=TAGS, request=body, responses={202: FlowSerializer})
 
 
+@with_request_examples(regenerate=examples.REGENERATE, resend=examples.RESEND)
 @extend_schema_view(
     retrieve=extend_schema(summary="Get a flow with its delivery log and a signed document link", tags=TAGS),
     regenerate=_accepted_schema("Re-render a flow's document from current data (queued)", RegenerateSerializer),

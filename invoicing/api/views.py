@@ -13,10 +13,12 @@ from rest_framework.response import Response
 
 from accounts.models import Team
 from accounts.scopes import Scope
+from core.api.examples import with_request_examples
 from core.api.negotiation import FirstRendererNegotiation
 from core.api.pagination import CREATED_AT, SortField
 from core.api.views import ListMixin, RetrieveMixin, TeamScopedViewSet, envelope
 from invoicing import selectors, services
+from invoicing.api import examples
 from invoicing.api.filters import ContractFilter, InvoiceFilter, RateFilter
 from invoicing.api.serializers import (
     ContractCreateSerializer,
@@ -63,6 +65,7 @@ class InvoicingProfileViewSet(TeamScopedViewSet):
     def profile(self, request: Request) -> Response:
         return self.respond(selectors.profile_for(self.team))
 
+    @extend_schema(examples=[examples.UPSERT_PROFILE])
     @_write(
         "Create or update the invoicing profile (only the fields given change)",
         InvoicingProfileUpsertSerializer,
@@ -88,6 +91,7 @@ class InvoiceTemplateViewSet(TeamScopedViewSet):
     def template(self, request: Request) -> Response:
         return self.respond(selectors.template_for(self.team))
 
+    @extend_schema(examples=[examples.UPSERT_TEMPLATE])
     @_write(
         "Create or update the invoice template (only the fields given change)",
         InvoiceTemplateUpsertSerializer,
@@ -98,6 +102,7 @@ class InvoiceTemplateViewSet(TeamScopedViewSet):
         return self.respond(services.upsert_template(team=self.team, actor=self.actor, **changes))
 
 
+@with_request_examples(create=examples.CREATE_RATE)
 @extend_schema_view(
     list=extend_schema(summary="List the team's rates", tags=TAGS),
     create=_write("Create a rate", RateCreateSerializer, RateSerializer, 201),
@@ -116,6 +121,7 @@ class RateViewSet(ListMixin, TeamScopedViewSet):
         return self.respond(self.get_queryset().get(pk=rate.pk), status.HTTP_201_CREATED)
 
 
+@with_request_examples(create=examples.CREATE_CONTRACT)
 @extend_schema_view(
     list=extend_schema(summary="List client contracts with their rates", tags=TAGS),
     create=_write(
@@ -138,6 +144,13 @@ class ContractViewSet(ListMixin, TeamScopedViewSet):
         return self.respond(self.get_queryset().get(pk=contract.pk), status.HTTP_201_CREATED)
 
 
+@with_request_examples(
+    draft=examples.DRAFT,
+    finalize=examples.FINALIZE,
+    approve=examples.APPROVE,
+    void=examples.VOID,
+    mark_paid=examples.MARK_PAID,
+)
 @extend_schema_view(
     list=extend_schema(summary="List invoices", tags=TAGS),
     retrieve=extend_schema(summary="Get an invoice with its lines", tags=TAGS, responses=InvoiceDetailSerializer),

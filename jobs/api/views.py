@@ -16,6 +16,7 @@ from rest_framework.response import Response
 
 from accounts.models import Team
 from accounts.scopes import Scope
+from core.api.examples import with_request_examples
 from core.api.fast import wire_rows
 from core.api.negotiation import FirstRendererNegotiation
 from core.api.pagination import CREATED_AT, SortField
@@ -23,6 +24,7 @@ from core.api.permissions import ScopePermission
 from core.api.renderers import PreCamelized
 from core.api.views import UUID_PATTERN, BaseAPIView, ListMixin, RetrieveMixin, TeamScopedViewSet
 from jobs import selectors, services
+from jobs.api import examples
 from jobs.api.filters import JobFilter
 from jobs.api.rows import job_rows, job_values
 from jobs.api.serializers import (
@@ -44,6 +46,7 @@ from jobs.models import UNSCHEDULED_SORT_DATE, Job, JobAttachment, JobType
 from jobs.selectors import stored_file
 
 
+@with_request_examples(create=examples.CREATE_JOB_TYPE)
 @extend_schema_view(
     list=extend_schema(summary="List job types", tags=["jobs"]),
     retrieve=extend_schema(summary="Get a job type", tags=["jobs"]),
@@ -74,6 +77,14 @@ def _transition_schema(summary: str, body: Any, description: str = "") -> Any:
     )
 
 
+@with_request_examples(
+    create=examples.CREATE_JOB,
+    cancel=examples.CANCEL_JOB,
+    assign=examples.ASSIGN_JOB,
+    start=examples.START_JOB,
+    complete=examples.COMPLETE_JOB,
+    reschedule=examples.RESCHEDULE_JOB,
+)
 @extend_schema_view(
     list=extend_schema(summary="List jobs", tags=["jobs"]),
     retrieve=extend_schema(summary="Get a job with its event timeline", tags=["jobs"], responses=JobDetailSerializer),

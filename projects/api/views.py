@@ -13,9 +13,11 @@ from rest_framework.response import Response
 
 from accounts.models import Team
 from accounts.scopes import Scope
+from core.api.examples import with_request_examples
 from core.api.pagination import CREATED_AT, SortField
 from core.api.views import ListMixin, RetrieveMixin, TeamScopedViewSet, envelope
 from projects import selectors, services
+from projects.api import examples
 from projects.api.filters import ClientFilter, ProjectFilter, ProjectTemplateFilter, SiteFilter
 from projects.api.serializers import (
     ClientCreateSerializer,
@@ -49,6 +51,7 @@ def _scopes(*writes: str) -> dict[str, str]:
     return {"list": READ, "retrieve": READ, **dict.fromkeys(writes, WRITE)}
 
 
+@with_request_examples(create=examples.CREATE_CLIENT, update_client=examples.UPDATE_CLIENT)
 @extend_schema_view(
     list=extend_schema(summary="List clients", tags=TAGS),
     retrieve=extend_schema(summary="Get a client", tags=TAGS),
@@ -89,6 +92,7 @@ class ClientViewSet(ListMixin, RetrieveMixin, TeamScopedViewSet):
         return self.respond(services.update_client(client=client, actor=self.actor, changes=changes))
 
 
+@with_request_examples(create=examples.CREATE_SITE, update_site=examples.UPDATE_SITE)
 @extend_schema_view(
     list=extend_schema(summary="List sites", tags=TAGS),
     retrieve=extend_schema(summary="Get a site", tags=TAGS),
@@ -132,6 +136,7 @@ class SiteViewSet(ListMixin, RetrieveMixin, TeamScopedViewSet):
         return self._fresh(services.update_site(site=site, actor=self.actor, changes=changes))
 
 
+@with_request_examples(create=examples.CREATE_PROJECT_TEMPLATE)
 @extend_schema_view(
     list=extend_schema(summary="List project templates", tags=TAGS),
     retrieve=extend_schema(summary="Get a project template", tags=TAGS),
@@ -160,6 +165,12 @@ class ProjectTemplateViewSet(ListMixin, RetrieveMixin, TeamScopedViewSet):
         return self.respond(self.get_queryset().get(pk=template.pk), status.HTTP_201_CREATED)
 
 
+@with_request_examples(
+    create=examples.CREATE_PROJECT,
+    update_project=examples.UPDATE_PROJECT,
+    create_revision=examples.CREATE_REVISION,
+    add_job=examples.ADD_JOB,
+)
 @extend_schema_view(
     list=extend_schema(summary="List projects", tags=TAGS),
     retrieve=extend_schema(

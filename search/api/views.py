@@ -7,11 +7,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.scopes import Scope
+from core.api.examples import with_request_examples
 from core.api.views import BaseAPIView, envelope
+from search.api import examples
 from search.api.serializers import SearchHitSerializer, SearchRequestSerializer
 from search.selectors import search_records
 
 
+@with_request_examples(post=examples.SEARCH)
 class SearchView(BaseAPIView):
     required_scopes: ClassVar[dict[str, str]] = {"POST": Scope.SEARCH_READ}
 

@@ -12,8 +12,10 @@ from rest_framework.response import Response
 from accounts.models import Team
 from accounts.scopes import Scope
 from core.api import idempotency
+from core.api.examples import with_request_examples
 from core.api.views import ListMixin, RetrieveMixin, TeamScopedViewSet, envelope
 from webhooks import selectors, services
+from webhooks.api import examples
 from webhooks.api.serializers import (
     NoFieldsSerializer,
     WebhookDeletedSerializer,
@@ -33,6 +35,13 @@ def _with_secret(endpoint: WebhookEndpoint, secret: str, status_code: int) -> Re
     return envelope(WebhookEndpointWithSecretSerializer(endpoint, context={"secret": secret}).data, status_code)
 
 
+@with_request_examples(
+    create=examples.CREATE_ENDPOINT,
+    update_endpoint=examples.UPDATE_ENDPOINT,
+    delete_endpoint=examples.NO_FIELDS,
+    rotate_secret=examples.NO_FIELDS,
+    test=examples.NO_FIELDS,
+)
 @extend_schema_view(
     list=extend_schema(summary="List webhook endpoints", tags=TAGS),
     retrieve=extend_schema(summary="Get a webhook endpoint", tags=TAGS),
@@ -144,6 +153,7 @@ class EndpointDeliveryViewSet(ListMixin, TeamScopedViewSet):
         return selectors.deliveries_for(team=team, endpoint_id=endpoint.pk)
 
 
+@with_request_examples(redeliver=examples.NO_FIELDS)
 @extend_schema_view(
     retrieve=extend_schema(summary="Get a webhook delivery with its attempts", tags=TAGS),
     redeliver=extend_schema(
