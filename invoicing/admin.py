@@ -351,11 +351,9 @@ class InvoiceAdmin(TeamScopedAdmin):
 # The job list's action -------------------------------------------------------------------------
 
 
-def _may_draft_invoices(request: HttpRequest) -> bool:
-    return bool(request.user.is_superuser or permitted_team_ids(request, Invoice, "add"))
-
-
-@changelist_action(Job, offered_to=_may_draft_invoices)
+@changelist_action(
+    Job, offered_to=lambda request: request.user.is_superuser or bool(permitted_team_ids(request, Invoice, "add"))
+)
 @admin.action(description="Draft invoices from selected completed jobs (one per client)")
 def draft_invoices_from_jobs(modeladmin: admin.ModelAdmin[Job], request: HttpRequest, queryset: QuerySet[Job]) -> None:
     """One draft per client of the selected jobs (`services.draft_invoices_from_jobs`); refusals are reported."""
