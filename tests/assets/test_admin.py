@@ -197,3 +197,28 @@ def test_asset_type_in_use_cannot_be_deleted(world: World, owner_a: Client) -> N
         {"team": str(world.a.team.pk), "key": "meter", "name": "Meter", "attributes_schema": '{"type": "banana"}'},
     )
     assert bad_schema.status_code == 200 and not AssetType.objects.filter(key="meter").exists()
+
+
+def test_asset_types_are_written_through_the_services(world: World, owner_a: Client) -> None:
+    """Adds and edits in the admin meet the API's rules: a duplicate key and a bad schema show on the form."""
+    AssetTypeFactory(team=world.a.team, key="boiler", name="Boiler")
+    duplicate = owner_a.post(
+        "/admin/assets/assettype/add/", {"team": str(world.a.team.pk), "key": "boiler", "name": "Boiler 2"}
+    )
+    assert duplicate.status_code == 200, "refused on the form, not a 500"
+    assert "already exists" in duplicate.content.decode()
+    added = owner_a.post(
+        "/admin/assets/assettype/add/",
+        {"team": str(world.a.team.pk), "key": "heat-pump", "name": "  Heat pump ", "attributes_schema": "null"},
+    )
+    assert added.status_code == 302
+    heat_pump = AssetType.objects.get(team=world.a.team, key="heat-pump")
+    assert heat_pump.name == "Heat pump", "the service's normalisation applies"
+    url = f"/admin/assets/assettype/{heat_pump.pk}/change/"
+    form = {"team": str(world.a.team.pk), "name": "Heat pump", "description": "", "attributes_schema": "[1]"}
+    refused = owner_a.post(url, form)
+    assert refused.status_code == 200 and "JSON Schema object" in refused.content.decode()
+    changed = owner_a.post(url, {**form, "attributes_schema": '{"required": ["refrigerant"]}'})
+    assert changed.status_code == 302
+    heat_pump.refresh_from_db()
+    assert heat_pump.attributes_schema == {"required": ["refrigerant"]} and heat_pump.key == "heat-pump"
