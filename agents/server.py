@@ -36,11 +36,12 @@ RESOURCE_METADATA_PATH = "/.well-known/oauth-protected-resource" + MCP_PATH
 # scope and a test checks this covers every one of them (a write scope includes its read scope).
 MCP_SCOPES: tuple[str, ...] = (
     APIScope.JOBS_WRITE,
+    APIScope.FLOWS_READ,
     APIScope.ASSETS_READ,
     APIScope.PROJECTS_READ,
     APIScope.INVOICES_READ,
-    APIScope.TEAM_READ,
     APIScope.PLANS_READ,
+    APIScope.TEAM_READ,
 )
 INSTRUCTIONS = (
     "Shocking Energy is a field-service platform: jobs (service visits) of job types, moving PENDING → "

@@ -22,6 +22,7 @@ from pydantic import BaseModel, Field
 
 from agents import rest
 from jobs.models import JobStatus, ResultType
+from webhooks.models import EventType
 
 Limit = Annotated[int | None, Field(ge=1, le=100, description="Items per page, 1–100 (default 25).")]
 Cursor = Annotated[
@@ -304,6 +305,37 @@ async def job_metrics(
     return await _get("/v1/metrics/jobs", **locals())
 
 
+# Events -----------------------------------------------------------------------------------------------
+async def list_events(
+    type: Annotated[list[EventType] | None, Field(description="Only events of these types.")] = None,
+    object_id: Annotated[
+        uuid.UUID | None, Field(description="Only events about this record (a job's, an invoice's … id).")
+    ] = None,
+    sort_order: Annotated[
+        Literal["asc", "desc"] | None,
+        Field(
+            description="desc (default): newest first. asc: oldest first, to catch up; its last_evaluated_key is "
+            "always set: keep it and call again with it later to get exactly what happened since."
+        ),
+    ] = None,
+    limit: Limit = None,
+    last_evaluated_key: Cursor = None,
+) -> CallToolResult:
+    """The team's domain events (job.completed, invoice.finalized, …), each with its record as it was then
+    (GET /v1/events). Each kind shows only with its read scope: job.* scope jobs.read, flow.* scope flows.read,
+    asset.* scope assets.read, project.* scope projects.read, invoice.* scope invoices.read, plan.* scope plans.read.
+    """
+    types = ",".join(type) if type else None  # the API takes several types comma-separated
+    return await _get(
+        "/v1/events",
+        type=types,
+        object_id=object_id,
+        sort_order=sort_order,
+        limit=limit,
+        last_evaluated_key=last_evaluated_key,
+    )
+
+
 async def get_team() -> CallToolResult:
     """The team, its members and roles, and this token's name and scopes (GET /v1/team, scope team.read)."""
     return await _get("/v1/team")
@@ -368,6 +400,7 @@ TOOLS: list[tuple[Any, ToolAnnotations]] = [
     (draft_invoice, WRITE),
     (search, READ),
     (job_metrics, READ),
+    (list_events, READ),
     (get_team, READ),
     (list_maintenance_plans, READ),
     (list_upcoming_visits, READ),

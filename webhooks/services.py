@@ -1,8 +1,9 @@
-"""Writes for webhooks: endpoints and their secrets, the outbox (`record_event`), test pings, redelivery."""
+"""Writes for webhooks: endpoints and secrets, the outbox (`record_event`) and its retention, pings, redelivery."""
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Iterable
 from typing import Any
 
@@ -16,6 +17,7 @@ from core.api.renderers import dumps
 from core.exceptions import InvalidInputError, StateConflictError
 from webhooks.models import (
     ALL_EVENTS,
+    EVENT_RETENTION,
     PING,
     DeliveryStatus,
     EventType,
@@ -27,6 +29,8 @@ from webhooks.payloads import object_json
 from webhooks.signing import decrypt_secret, encrypt_secret, new_secret
 from webhooks.targets import UnsafeTargetError, validate_url
 from webhooks.tasks import enqueue_delivery
+
+logger = logging.getLogger("shocking.webhooks")
 
 MAX_ENDPOINTS_PER_TEAM = 16
 
@@ -135,7 +139,7 @@ def signing_secrets(endpoint: WebhookEndpoint, now: dt.datetime | None = None) -
 
 
 def _event(team: Team, event_type: str, obj: models.Model) -> WebhookEvent:
-    event = WebhookEvent(team=team, type=event_type)
+    event = WebhookEvent(team=team, type=event_type, object_id=obj.pk)
     body = {
         "id": event.pk,
         "type": event_type,
@@ -157,27 +161,45 @@ def _deliver(event: WebhookEvent, endpoints: Iterable[WebhookEndpoint]) -> list[
     return deliveries
 
 
-def record_event(event_type: EventType, obj: models.Model) -> WebhookEvent | None:
+def record_event(event_type: EventType, obj: models.Model) -> WebhookEvent:
     """Emit `event_type` about `obj` (the transactional outbox); call it inside the change's transaction.
 
     The event, one delivery per active endpoint of the object's team subscribed to the type, and their
     queued tasks are written in the caller's transaction, so they exist exactly when the change commits.
-    `data.object` is `obj` as the REST API returns it, as of this moment. With no endpoint subscribed,
-    nothing is written and it costs one query (an endpoint receives the events after it exists).
+    `data.object` is `obj` as the REST API returns it, as of this moment. The event is written whether
+    or not an endpoint subscribes, since it is also the team's events feed (`GET /v1/events`); an
+    endpoint receives the events recorded after it exists.
     """
     endpoints = [
         endpoint
-        for endpoint in WebhookEndpoint.objects.filter(team_id=obj.team_id, active=True)  # type: ignore[attr-defined]
-        .select_related("team")
-        .order_by("created_at")
+        for endpoint in WebhookEndpoint.objects.filter(team_id=obj.team_id, active=True).order_by("created_at")  # type: ignore[attr-defined]
         if endpoint.wants(event_type)
     ]
-    if not endpoints:
-        return None
-    with transaction.atomic():
-        event = _event(endpoints[0].team, str(event_type), obj)
+    # Inside the caller's transaction no savepoint is needed (a failure here fails the whole change).
+    with transaction.atomic(savepoint=False):
+        event = _event(obj.team, str(event_type), obj)  # type: ignore[attr-defined]
         _deliver(event, endpoints)
     return event
+
+
+def purge_expired_events(*, now: dt.datetime | None = None, batch: int = 1000) -> int:
+    """Delete events older than `EVENT_RETENTION`, with their deliveries and attempt logs; returns how many.
+
+    Each team's old rows are found through its `(team, created_at)` index (no scan of the whole table),
+    in batches of `batch` so no transaction holds many locks.
+    """
+    cutoff = (now or timezone.now()) - EVENT_RETENTION
+    team_ids = list(Team.objects.order_by("pk").values_list("pk", flat=True))
+    deleted = 0
+    for start in range(0, len(team_ids), 500):
+        expired = WebhookEvent.objects.filter(team_id__in=team_ids[start : start + 500], created_at__lt=cutoff)
+        while ids := list(expired.order_by().values_list("pk", flat=True)[:batch]):
+            with transaction.atomic():
+                WebhookEvent.objects.filter(pk__in=ids).delete()
+            deleted += len(ids)
+    if deleted:
+        logger.info("Deleted %s events past their %s-day retention.", deleted, EVENT_RETENTION.days)
+    return deleted
 
 
 def send_test_event(*, endpoint: WebhookEndpoint, actor: Actor) -> WebhookDelivery:

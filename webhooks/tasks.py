@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 import uuid
 
 from django.db import transaction
@@ -33,11 +34,22 @@ def enqueue_delivery(delivery: WebhookDelivery, run_after: dt.datetime | None = 
         transaction.on_commit(lambda: runnable.enqueue(delivery_id))
 
 
+# Retention runs with the sweep, at most once per this many seconds per worker process.
+PURGE_INTERVAL_SECONDS = 3600
+_last_purge: float | None = None
+
+
 def _sweep() -> int:
+    from webhooks.services import purge_expired_events
     from webhooks.worker import requeue_stalled_deliveries
 
+    global _last_purge
+    if _last_purge is None or time.monotonic() - _last_purge >= PURGE_INTERVAL_SECONDS:
+        _last_purge = time.monotonic()
+        purge_expired_events()
     return requeue_stalled_deliveries()
 
 
-# `manage.py run_worker` runs this queue and, every sweep interval, re-queues stalled work.
+# `manage.py run_worker` runs this queue and, every sweep interval, re-queues stalled work (and, hourly,
+# deletes events past their retention).
 register_queue(QUEUE, sweep=_sweep)

@@ -85,11 +85,13 @@ def test_endpoint_receives_only_its_events_and_team(world: World, receiver: Rece
     assert [r.headers["SE-Event-Type"] for r in receiver.requests] == ["job.cancelled"]
 
 
-def test_inactive_endpoint_or_no_subscriber_writes_nothing(world: World) -> None:
+def test_inactive_endpoint_or_no_subscriber_delivers_nothing(world: World) -> None:
     endpoint = make_endpoint(world.a, enabled_events=["job.completed"])
     services.update_endpoint(endpoint=endpoint, actor=SYSTEM, active=False)
     cancel_job(job=JobFactory(team=world.a.team), actor=SYSTEM)
-    assert not WebhookEvent.objects.exists() and not DBTaskResult.objects.filter(queue_name="webhooks").exists()
+    assert not WebhookDelivery.objects.exists() and not DBTaskResult.objects.filter(queue_name="webhooks").exists()
+    # the event itself is recorded all the same: it is in the team's events feed (GET /v1/events)
+    assert list(WebhookEvent.objects.values_list("type", flat=True)) == ["job.cancelled"]
 
 
 def test_failing_twice_then_succeeding_logs_three_attempts(world: World, receiver: Receiver) -> None:
