@@ -165,6 +165,7 @@ class PlanStatusChangeSerializer(InputSerializer):
 
 
 class SkipOccurrenceSerializer(InputSerializer):
+    date = serializers.DateField(help_text="The visit's date in the plan's series (its `dueOn`).")
     reason = serializers.CharField(max_length=500, required=False, default="", allow_blank=True)
 
 

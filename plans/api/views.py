@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any, ClassVar
 
 from django.db.models import QuerySet
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -153,23 +153,13 @@ class MaintenancePlanViewSet(ListMixin, RetrieveMixin, TeamScopedViewSet):
         description="The visit of `date` (a date of the plan's series) gets no job; its job is cancelled if it "
         "has not started (a started or done visit is a 409). The rest of the series is unchanged.",
         tags=TAGS,
-        parameters=[OpenApiParameter("date", str, OpenApiParameter.PATH, description="YYYY-MM-DD")],
         request=SkipOccurrenceSerializer,
         responses={200: VisitSerializer},
     )
-    @action(
-        detail=True,
-        methods=["post"],
-        url_path=r"occurrences/(?P<date>[0-9]{4}-[0-9]{2}-[0-9]{2})/skip",
-        url_name="skip-occurrence",
-    )
-    def skip_occurrence(self, request: Request, id: str, date: str) -> Response:
+    @action(detail=True, methods=["post"], url_path="occurrences/skip", url_name="skip-occurrence")
+    def skip_occurrence(self, request: Request, id: str) -> Response:
         plan = self.get_object()
         data = self.validated(SkipOccurrenceSerializer)
-        try:
-            due_on = dt.date.fromisoformat(date)
-        except ValueError:
-            raise bad_request("date", "Not a calendar date (YYYY-MM-DD).") from None
-        row = services.skip_occurrence(plan=plan, actor=self.actor, due_on=due_on, reason=data["reason"])
+        row = services.skip_occurrence(plan=plan, actor=self.actor, due_on=data["date"], reason=data["reason"])
         visit = selectors.Visit(row.due_on, row.visit_on, row.status, False, row)
         return envelope(VisitSerializer(visit).data)
