@@ -343,36 +343,22 @@ async def get_team() -> CallToolResult:
 
 async def list_maintenance_plans(
     client_id: OptionalId = None,
-    site_id: OptionalId = None,
-    asset_id: OptionalId = None,
-    job_type: Annotated[str | None, Field(description="A job type's key.")] = None,
     status: Annotated[Literal["ACTIVE", "PAUSED", "ENDED"] | None, Field(description="Plan status.")] = None,
     next_due_to: Annotated[dt.date | None, Field(description="Next visit due on or before (YYYY-MM-DD).")] = None,
     limit: Limit = None,
     last_evaluated_key: Cursor = None,
 ) -> CallToolResult:
-    """The team's maintenance plans (recurring service that creates its own jobs), with their next due
-    date and whether it is overdue; paginated (GET /v1/maintenance-plans, scope plans.read)."""
+    """Maintenance plans (recurring service making its own jobs) with their next due date and overdue flag;
+    paginated (GET /v1/maintenance-plans, scope plans.read)."""
     return await _get("/v1/maintenance-plans", **locals())
 
 
 async def list_upcoming_visits(
     days: Annotated[int, Field(ge=0, le=366, description="How many days ahead (default 30).")] = 30,
-    limit: Limit = None,
-    last_evaluated_key: Cursor = None,
 ) -> CallToolResult:
-    """ACTIVE maintenance plans whose next visit is due within `days` (overdue ones first), soonest first
-    (GET /v1/maintenance-plans?nextDueTo=…, scope plans.read)."""
-    until = dt.date.today() + dt.timedelta(days=days)
-    return await _get(
-        "/v1/maintenance-plans",
-        status="ACTIVE",
-        next_due_to=until,
-        sort_by="nextDueOn",
-        sort_order="asc",
-        limit=limit,
-        last_evaluated_key=last_evaluated_key,
-    )
+    """ACTIVE plans whose next visit is due within `days`, overdue first, at most 100 (scope plans.read)."""
+    query = {"status": "ACTIVE", "sort_by": "nextDueOn", "sort_order": "asc", "limit": 100}
+    return await _get("/v1/maintenance-plans", **query, next_due_to=dt.date.today() + dt.timedelta(days=days))
 
 
 TOOLS: list[tuple[Any, ToolAnnotations]] = [
