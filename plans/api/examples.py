@@ -30,4 +30,8 @@ UPDATE_PLAN = request_example(
 
 NO_FIELDS = request_example("No fields", {})
 
-SKIP = request_example("Skip one visit", {"reason": "Site closed for refurbishment."})
+SKIP = request_example(
+    "Skip one visit",
+    {"date": "2027-01-15", "reason": "Site closed for refurbishment."},
+    "`date` is a visit's `dueOn`, from `GET /v1/maintenance-plans/{id}/occurrences`.",
+)
