@@ -21,7 +21,7 @@ NONE, READ, WRITE = "none", "read", "write"
 # Resources with read and write access, then those that can only be read.
 READ_WRITE_RESOURCES = [("jobs", "Jobs"), ("flows", "Flows"), ("assets", "Assets"), ("projects", "Projects"),
                         ("webhooks", "Webhooks"),
-                        ("invoices", "Invoices")]  # fmt: skip
+                        ("invoices", "Invoices"), ("plans", "Maintenance plans")]  # fmt: skip
 READ_ONLY_RESOURCES = [("team", "Team"), ("search", "Search"), ("metrics", "Metrics")]
 
 EXPIRY_CHOICES = [("never", "Never"), ("30", "30 days"), ("90", "90 days"), ("365", "1 year"), ("date", "On a date")]
