@@ -41,6 +41,7 @@ _TEAM_ADMIN: list[_Grant] = [
     ("assets", "*", ALL),
     ("invoicing", "*", ALL),
     ("webhooks", "*", ALL),
+    ("plans", "*", ALL),
 ]
 
 ROLE_GRANTS: dict[str, list[_Grant]] = {
@@ -55,6 +56,7 @@ ROLE_GRANTS: dict[str, list[_Grant]] = {
         ("flows", "*", MANAGE),
         ("projects", "*", MANAGE),
         ("assets", "*", MANAGE),
+        ("plans", "*", MANAGE),
     ],
     Role.ENGINEER: [
         ("accounts", "team", VIEW),
@@ -70,6 +72,7 @@ ROLE_GRANTS: dict[str, list[_Grant]] = {
         ("flows", "*", VIEW),
         ("projects", "*", VIEW),
         ("assets", "*", VIEW),
+        ("plans", "*", VIEW),
     ],
 }
 

@@ -11,10 +11,11 @@ from typing import Any
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Actor
-from core.admin import TeamScopedAdmin
+from core.admin import DashboardTile, ReadOnlyTeamScopedInline, TeamScopedAdmin, dashboard_panel, registered_admin
 from plans import services
 from plans.models import MaintenancePlan, PlanOccurrence, PlanStatus
 
@@ -43,23 +44,17 @@ class DueFilter(admin.SimpleListFilter):
         return queryset
 
 
-class OccurrenceInline(admin.TabularInline):
+class OccurrenceInline(ReadOnlyTeamScopedInline):
+    """The plan's recorded visits, newest first; open a visit's job to assign, start or complete it."""
+
     model = PlanOccurrence
     fields = ("due_on", "moved_to", "status", "job", "reminded_at")
     readonly_fields = fields
-    extra = 0
-    can_delete = False
     ordering = ("-due_on",)
     verbose_name_plural = "Visits (recorded: with a job, skipped or moved)"
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         return super().get_queryset(request).select_related("job", "job__job_type")
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(MaintenancePlan)
@@ -107,3 +102,20 @@ class MaintenancePlanAdmin(TeamScopedAdmin):
     def resume_plans(self, request: HttpRequest, queryset: QuerySet[MaintenancePlan]) -> None:
         for plan in queryset.filter(status=PlanStatus.PAUSED):
             services.resume_plan(plan=plan, actor=actor_of(request))
+
+
+@dashboard_panel
+def plans_dashboard(request: HttpRequest) -> list[DashboardTile]:
+    """Maintenance visits due in the next 30 days and overdue ones, over the plans this person may see."""
+    plan_admin = registered_admin(MaintenancePlan)
+    if not isinstance(plan_admin, MaintenancePlanAdmin) or not plan_admin.has_view_permission(request):
+        return []
+    today = timezone.localdate()
+    open_plans = plan_admin.get_queryset(request).exclude(status=PlanStatus.ENDED).order_by()
+    soon = open_plans.filter(next_due_on__gte=today, next_due_on__lte=today + dt.timedelta(DUE_SOON_DAYS)).count()
+    overdue = open_plans.filter(next_due_on__lt=today).count()
+    url = reverse("admin:plans_maintenanceplan_changelist")
+    return [
+        DashboardTile("Maintenance visits", f"Due in {DUE_SOON_DAYS} days", soon, f"{url}?due=soon"),
+        DashboardTile("Maintenance visits", "Overdue", overdue, f"{url}?due=overdue", "bad" if overdue else "good"),
+    ]
