@@ -72,7 +72,7 @@ def test_the_pass_uses_each_teams_clock() -> None:
     for team in (london, utc):
         make_plan(team, start_date=D(2026, 7, 1), lead_time_days=0, today=D(2026, 6, 1))
     assert worker.create_due_jobs(now=dt.datetime(2026, 6, 30, 23, 30, tzinfo=dt.UTC)) == 1
-    assert PlanOccurrence.objects.get().team == london
+    assert PlanOccurrence.objects.get().team_id == london.pk
     assert worker.create_due_jobs(now=dt.datetime(2026, 7, 1, 0, 30, tzinfo=dt.UTC)) == 1
 
 
