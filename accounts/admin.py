@@ -30,7 +30,7 @@ from accounts.services import (
     revoke_invitation,
     set_member_active,
 )
-from core.admin import ReadOnlyTeamScopedInline, TeamConsistentForm, TeamScopedAdmin, permitted_team_ids
+from core.admin import ReadOnlyTeamScopedInline, TeamConsistentForm, TeamScopedAdmin, object_action, permitted_team_ids
 from core.exceptions import DomainError
 
 
@@ -326,6 +326,7 @@ class APIKeyAdmin(TeamScopedAdmin):
     search_fields = ("name", "prefix", "last4")
     ordering = ("-created_at",)
     actions = ("revoke_keys",)
+    object_actions = ("revoke",)
     service_error_fields = {"expiresAt": "expires_at"}
 
     @admin.display(description="Key")
@@ -381,6 +382,11 @@ class APIKeyAdmin(TeamScopedAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # Keys are revoked, not deleted: jobs and events keep pointing at the key that made them.
         return False
+
+    @object_action(label="Revoke", when=lambda key: key.revoked_at is None, danger=True,
+                   confirm="Requests using this key will get 401 from now on; it cannot be used again.")  # fmt: skip
+    def revoke(self, request: HttpRequest, key: APIKey, data: dict[str, Any]) -> str:
+        return f"Revoked “{revoke_api_key(key=key).name}”: requests using it now get 401."
 
     @admin.action(description="Revoke selected keys", permissions=["change"])
     def revoke_keys(self, request: HttpRequest, queryset: QuerySet[APIKey]) -> None:

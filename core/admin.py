@@ -26,6 +26,7 @@ from django.http import Http404, HttpRequest
 
 from accounts.models import Team
 from accounts.roles import team_permissions
+from core.admin_actions import ObjectActionsMixin, object_action
 from core.admin_writes import RefusedSaveError, ServiceWritesAdmin, kept_inline_forms, saved_by_service
 
 if TYPE_CHECKING:
@@ -159,12 +160,13 @@ class TeamConsistentForm(forms.ModelForm):
         return cleaned
 
 
-class TeamScopedAdmin(ScopedChoicesMixin, ServiceWritesAdmin):
+class TeamScopedAdmin(ScopedChoicesMixin, ObjectActionsMixin, ServiceWritesAdmin):
     """A `ModelAdmin` whose rows, choices and filters are limited to the user's teams.
 
     `team_lookup` is the ORM path from the model to its team (`"team"`, `"job__team"`, `"pk"` for
     `Team` itself); set `team_lookup_is_multi` when the path crosses a to-many relation.
-    Rows are written through services (`create_object`, `change_object`: see `core.admin_writes`).
+    Rows are written through services (`create_object`, `change_object`: see `core.admin_writes`);
+    `object_actions` are buttons on the change page, each a service call (see `core.admin_actions`).
     """
 
     form = TeamConsistentForm
@@ -370,6 +372,7 @@ __all__ = [
     "changelist_action",
     "dashboard_panel",
     "kept_inline_forms",
+    "object_action",
     "permitted_team_ids",
     "registered_admin",
     "saved_by_service",

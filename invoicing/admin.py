@@ -32,6 +32,7 @@ from core.admin import (
 )
 from core.exceptions import DomainError
 from invoicing import services
+from invoicing.admin_actions import InvoiceObjectActions
 from invoicing.documents import PDF_CONTENT_TYPE, invoice_filename, render_invoice_pdf
 from invoicing.models import (
     TAX_RATE_DIGITS,
@@ -213,7 +214,7 @@ class InvoiceLineInline(TeamScopedInline):
 
 
 @admin.register(Invoice)
-class InvoiceAdmin(TeamScopedAdmin):
+class InvoiceAdmin(InvoiceObjectActions, TeamScopedAdmin):
     list_display = ("__str__", "client", "status", "issue_date", "due_date", "amount", "team", "created_at", "pdf")
     list_filter = ("status", "issue_date", "currency")
     list_select_related = ("client", "team")

@@ -25,10 +25,12 @@ from core.admin import (
     registered_admin,
     superuser_team_id,
 )
+from core.admin_actions import ReasonForm, object_action
 from core.admin_inlines import ContributedInlinesMixin
 from core.exceptions import DomainError, InvalidInputError
 from jobs.models import Job, JobEvent, JobStatus, JobType, ResultType
 from jobs.services import (
+    ALLOWED_FROM,
     EDITABLE_JOB_FIELDS,
     assign_job,
     cancel_job,
@@ -109,6 +111,13 @@ class JobEventInline(ReadOnlyTeamScopedInline):
         return super().get_queryset(request).select_related("actor_user", "actor_key")
 
 
+class CompleteJobForm(forms.Form):
+    """What the Complete button asks: the outcome, and the job's notes (as they are, to add to)."""
+
+    result_type = forms.ChoiceField(label="Result", choices=ResultType.choices)
+    notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
 OPEN_STATUSES = (JobStatus.PENDING, JobStatus.ASSIGNED, JobStatus.IN_PROGRESS)
 
 
@@ -144,6 +153,7 @@ class JobAdmin(TeamScopedAdmin):
     ordering = ("-created_at", "-id")
     inlines = (JobEventInline,)
     actions = ("start_jobs", "complete_jobs", "cancel_jobs")
+    object_actions = ("start", "complete", "cancel")
     show_full_result_count = False  # no COUNT(*) over the whole table on every changelist page
     service_error_fields = {"jobTypeId": "job_type", "engineerId": "assigned_to", "siteId": "site",
                             "clientId": "client", "assetId": "asset", "projectId": "project"}  # fmt: skip
@@ -207,8 +217,10 @@ class JobAdmin(TeamScopedAdmin):
     def has_row_permission(self, request: HttpRequest, action: str) -> bool:
         return is_staff(request) and bool(self._assigned_team_ids(request, action))
 
-    def has_manage_permission(self, request: HttpRequest) -> bool:
-        """Cancelling is for people who manage the team's jobs, not only their own."""
+    def has_manage_permission(self, request: HttpRequest, obj: Job | None = None) -> bool:
+        """Cancelling (and bulk moves) are for people who manage the team's jobs, not only their own."""
+        if obj is not None:
+            return self.manages(request, obj.team_id)
         return bool(request.user.is_superuser or permitted_team_ids(request, Job, "change"))
 
     def get_autocomplete_fields(self, request: HttpRequest) -> list[str] | tuple[str, ...]:
@@ -252,11 +264,43 @@ class JobAdmin(TeamScopedAdmin):
             assign_job(job=obj, actor=actor_of(request), engineer=engineer_in_team(obj.team, engineer.pk))
         obj.refresh_from_db()
 
-    @admin.action(description="Start selected jobs", permissions=["change"])
+    # --- buttons on the job's page (see `core.admin_actions`) -------------------------------------
+    @object_action(
+        label="Start", when=lambda job: job.status in ALLOWED_FROM[JobStatus.IN_PROGRESS], done="Job started."
+    )
+    def start(self, request: HttpRequest, job: Job, data: dict[str, Any]) -> None:
+        start_job(job=job, actor=actor_of(request))
+
+    @object_action(
+        label="Complete",
+        when=lambda job: job.status in ALLOWED_FROM[JobStatus.COMPLETED],
+        form=CompleteJobForm,
+        initial=lambda job: {"notes": job.notes},
+    )
+    def complete(self, request: HttpRequest, job: Job, data: dict[str, Any]) -> str:
+        result_type = ResultType(data["result_type"])
+        complete_job(job=job, actor=actor_of(request), result_type=result_type, notes=data["notes"])
+        return f"Job completed: {result_type.label}."
+
+    @object_action(
+        label="Cancel job",
+        permission="manage",
+        when=lambda job: job.status in ALLOWED_FROM[JobStatus.CANCELLED],
+        confirm="The job stops here: it cannot be started or completed afterwards.",
+        form=ReasonForm,
+        done="Job cancelled.",
+        danger=True,
+    )
+    def cancel(self, request: HttpRequest, job: Job, data: dict[str, Any]) -> None:
+        cancel_job(job=job, actor=actor_of(request), reason=data["reason"])
+
+    # --- the list's bulk actions: for people who manage the team's jobs; an engineer works one job at
+    # a time, from its page (the buttons above) ---------------------------------------------------
+    @admin.action(description="Start selected jobs", permissions=["manage"])
     def start_jobs(self, request: HttpRequest, queryset: QuerySet[Job]) -> None:
         self._transition_each(request, queryset, "Started", lambda job: start_job(job=job, actor=actor_of(request)))
 
-    @admin.action(description="Complete selected jobs (success)", permissions=["change"])
+    @admin.action(description="Complete selected jobs (success)", permissions=["manage"])
     def complete_jobs(self, request: HttpRequest, queryset: QuerySet[Job]) -> None:
         self._transition_each(
             request,

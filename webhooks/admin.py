@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from accounts.models import Actor
-from core.admin import ReadOnlyTeamScopedInline, TeamConsistentForm, TeamScopedAdmin
+from core.admin import ReadOnlyTeamScopedInline, TeamConsistentForm, TeamScopedAdmin, object_action
 from core.exceptions import DomainError
 from webhooks.api.serializers import SUBSCRIBABLE
 from webhooks.models import ALL_EVENTS, WebhookAttempt, WebhookDelivery, WebhookEndpoint
@@ -55,6 +55,7 @@ class WebhookEndpointAdmin(TeamScopedAdmin):
     search_fields = ("url", "description")
     ordering = ("-created_at", "-id")
     actions = ("send_ping", "rotate_secrets")
+    object_actions = ("send_test",)
     readonly_fields = (
         "secret_hint", "previous_secret_expires_at", "consecutive_failures", "failing_since", "disabled_at",
         "disabled_reason", "delivery_log", "created_by", "created_at", "updated_at",
@@ -99,6 +100,12 @@ class WebhookEndpointAdmin(TeamScopedAdmin):
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[WebhookEndpoint]) -> None:
         for endpoint in queryset:
             delete_endpoint(endpoint=endpoint, actor=actor_of(request))
+
+    @object_action(label="Send test event", when=lambda endpoint: endpoint.active)
+    def send_test(self, request: HttpRequest, endpoint: WebhookEndpoint, data: dict[str, Any]) -> str:
+        delivery = send_test_event(endpoint=endpoint, actor=actor_of(request))
+        url = reverse("admin:webhooks_webhookdelivery_change", args=[delivery.pk])
+        return format_html('Queued a test event (ping) to {}: <a href="{}">see its delivery</a>.', endpoint.url, url)
 
     @admin.action(description="Send a test ping", permissions=["change"])
     def send_ping(self, request: HttpRequest, queryset: QuerySet[WebhookEndpoint]) -> None:

@@ -215,8 +215,8 @@ def test_roles_are_offered_only_the_actions_they_can_use(world):
     finance = MembershipFactory(team=world.a.team, role=Role.FINANCE).user
 
     def actions(person) -> set[str]:
-        page = staff_client(person).get("/admin/jobs/job/")
-        return {name for name, _ in page.context["action_form"].fields["action"].choices if name}
+        form = staff_client(person).get("/admin/jobs/job/").context["action_form"]  # None: no actions at all
+        return {name for name, _ in form.fields["action"].choices if name} if form is not None else set()
 
     assert "draft_invoices_from_jobs" not in actions(world.a.engineer)
     assert "draft_invoices_from_jobs" not in actions(world.a.dispatcher)
