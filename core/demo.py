@@ -15,7 +15,8 @@ from typing import Any, TextIO
 
 from accounts.models import Team, User
 
-DEMO_APPS = ("accounts", "projects", "assets", "jobs", "flows", "invoicing", "plans")
+# Plans before jobs: the jobs seeder tops the team up to the requested count, plans' visits included.
+DEMO_APPS = ("accounts", "projects", "assets", "plans", "jobs", "flows", "invoicing")
 
 
 @dataclass
