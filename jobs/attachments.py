@@ -51,6 +51,14 @@ class CheckedImage:
     height: int | None
 
 
+@dataclass(frozen=True)
+class SignatureInput:
+    """The customer's signature as given at completion: a name and a base64 PNG."""
+
+    signer_name: str
+    image_png: str
+
+
 def _is_heic(content: bytes) -> bool:
     return len(content) >= 12 and content[4:8] == b"ftyp" and content[8:12] in HEIC_BRANDS
 
@@ -100,13 +108,17 @@ def decode_signature_png(encoded: str, *, path: str = "signature.imagePng") -> b
 
 
 def thumbnail_of(checked: CheckedImage) -> ContentFile[bytes] | None:
-    """A JPEG at most `THUMBNAIL_PIXELS` on its longer side, or None when Pillow cannot read the format."""
+    """A JPEG at most `THUMBNAIL_PIXELS` on its longer side (None for HEIC, which Pillow cannot decode);
+    a 400 on `file` when the image's body does not decode."""
     if checked.content_type == "image/heic":
         return None
-    with Image.open(io.BytesIO(checked.content)) as image:
-        image.thumbnail((THUMBNAIL_PIXELS, THUMBNAIL_PIXELS))
-        output = io.BytesIO()
-        image.convert("RGB").save(output, format="JPEG", quality=80)
+    output = io.BytesIO()
+    try:
+        with Image.open(io.BytesIO(checked.content)) as image:
+            image.thumbnail((THUMBNAIL_PIXELS, THUMBNAIL_PIXELS))
+            image.convert("RGB").save(output, format="JPEG", quality=80)
+    except (OSError, ValueError, Image.DecompressionBombError):  # a header that verifies over a broken body
+        raise InvalidInputError("The image could not be decoded.", "file") from None
     return ContentFile(output.getvalue(), name="thumbnail.jpg")
 
 
@@ -127,9 +139,9 @@ def file_for_token(token: str) -> tuple[str, str] | None:
         return None
 
 
-def signed_link(owner_id: Any, stored_name: str, request: Any = None) -> dict[str, Any]:
-    """A download link (absolute when a request is at hand) for one stored file, with its expiry."""
-    path = reverse("job-file", kwargs={"id": owner_id}) + f"?token={file_token(owner_id, stored_name)}"
+def signed_link(route: str, owner_id: Any, stored_name: str, request: Any = None) -> dict[str, Any]:
+    """A download link to `route` (absolute when a request is at hand) for one stored file, with its expiry."""
+    path = reverse(route, kwargs={"id": owner_id}) + f"?token={file_token(owner_id, stored_name)}"
     return {
         "url": request.build_absolute_uri(path) if request is not None else path,
         "expires_at": timezone.now() + dt.timedelta(seconds=FILE_LINK_SECONDS),

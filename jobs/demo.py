@@ -3,21 +3,25 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from django.core.files.base import ContentFile
 from django.db import connection, transaction
 from django.db.models import Model
 from django.utils import timezone
+from PIL import Image, ImageDraw
 from psycopg.types.json import Jsonb
 
-from accounts.models import Actor, User
+from accounts.models import Actor, Team, User
 from assets.models import Asset
 from core.demo import DemoContext, Progress
 from jobs import starter
-from jobs.models import Job, JobEvent, JobStatus, JobType, ResultType
+from jobs.models import Job, JobEvent, JobSignature, JobStatus, JobType, ResultType
+from jobs.services import add_attachment
 
 # (key, name, payload schema) of the demo's job types: the starter catalogue.
 JOB_TYPES = [(t.key, t.name, t.payload_schema) for t in starter.STARTER_JOB_TYPES]
@@ -84,6 +88,40 @@ def seed(context: DemoContext) -> None:
     missing = context.jobs - Job.objects.filter(team=team).count()
     if missing > 0:
         _top_up(context, types, missing)
+    _field_work(team)
+
+
+def _demo_image(image_format: str, size: tuple[int, int], ink: tuple[int, int, int]) -> bytes:
+    """A small drawn picture: a boiler-ish box for a photo, a scribble for a signature."""
+    image = Image.new("RGB", size, (255, 255, 255))
+    draw = ImageDraw.Draw(image)
+    width, height = size
+    if image_format == "PNG":  # a signature
+        points = [(20 + i * 12, height // 2 + (15 if i % 2 else -15)) for i in range((width - 40) // 12)]
+        draw.line(points, fill=ink, width=3)
+    else:
+        draw.rectangle((width // 4, height // 6, 3 * width // 4, 5 * height // 6), outline=ink, width=6)
+        draw.ellipse((width // 2 - 30, height // 2 - 30, width // 2 + 30, height // 2 + 30), fill=ink)
+    output = io.BytesIO()
+    image.save(output, format=image_format)
+    return output.getvalue()
+
+
+def _field_work(team: Team) -> None:
+    """A photo and the customer's signature on two completed jobs, once per team (for the report and the API)."""
+    if JobSignature.objects.filter(team=team).exists():
+        return
+    completed = Job.objects.filter(team=team, status=JobStatus.COMPLETED, completed_at__isnull=False)
+    for job in completed.order_by("created_at", "id")[:2]:
+        photo = _demo_image("JPEG", (640, 480), (15, 118, 110))
+        add_attachment(job=job, actor=Actor(), content=photo, filename="boiler.jpg", caption="Boiler after service")
+        JobSignature.objects.create(
+            team=team,
+            job=job,
+            signer_name="Dana Whitfield",
+            image=ContentFile(_demo_image("PNG", (360, 120), (17, 24, 39)), name="signature.png"),
+            signed_at=job.completed_at or timezone.now(),
+        )
 
 
 def _top_up(context: DemoContext, types: list[JobType], missing: int) -> None:

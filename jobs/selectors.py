@@ -69,26 +69,28 @@ def job_type_by_key_or_id(*, team: Team, value: str, path: str = "jobType") -> J
 
 
 def stored_file(
-    *, team: Team | None, owner_id: str, name: str | None, thumbnail: bool = False
+    *, kind: str, team: Team | None, owner_id: str, name: str | None, thumbnail: bool = False
 ) -> tuple[Any, str] | None:
-    """A job photo (or its thumbnail) or signature image, with its content type, or None.
+    """A job photo (`kind="attachment"`, or its thumbnail) or signature image, with its content type, or None.
 
     Named by a signed link (`name`: the stored file it grants, any team) or by id within `team`.
     """
-    attachments = JobAttachment.objects.all() if team is None else JobAttachment.objects.for_team(team)
-    signatures = JobSignature.objects.all() if team is None else JobSignature.objects.for_team(team)
-    attachment = attachments.filter(pk=owner_id).first()
-    if attachment is not None:
-        if name is not None:
-            if name == attachment.file.name:
-                return attachment.file, attachment.content_type
-            if attachment.thumbnail and name == attachment.thumbnail.name:
-                return attachment.thumbnail, "image/jpeg"
+    if kind == "signature":
+        signatures = JobSignature.objects.all() if team is None else JobSignature.objects.for_team(team)
+        signature = signatures.filter(pk=owner_id).first()
+        if signature is None or (name is not None and name != signature.image.name):
             return None
-        if thumbnail:
-            return (attachment.thumbnail, "image/jpeg") if attachment.thumbnail else None
-        return attachment.file, attachment.content_type
-    signature = signatures.filter(pk=owner_id).first()
-    if signature is None or (name is not None and name != signature.image.name):
+        return signature.image, "image/png"
+    attachments = JobAttachment.objects.all() if team is None else JobAttachment.objects.for_team(team)
+    attachment = attachments.filter(pk=owner_id).first()
+    if attachment is None:
         return None
-    return signature.image, "image/png"
+    if name is not None:  # the link names the file: the photo or its thumbnail
+        if name == attachment.file.name:
+            return attachment.file, attachment.content_type
+        if attachment.thumbnail and name == attachment.thumbnail.name:
+            return attachment.thumbnail, "image/jpeg"
+        return None
+    if thumbnail:
+        return (attachment.thumbnail, "image/jpeg") if attachment.thumbnail else None
+    return attachment.file, attachment.content_type

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from django.core.files.base import ContentFile
@@ -17,7 +16,7 @@ from accounts.models import Actor, Membership, Team, User
 from assets.models import Asset
 from core.exceptions import InvalidInputError, StateConflictError
 from core.timerange import team_zone
-from jobs.attachments import check_photo, decode_signature_png, thumbnail_of
+from jobs.attachments import SignatureInput, check_photo, decode_signature_png, thumbnail_of
 from jobs.models import Job, JobAttachment, JobEvent, JobSignature, JobStatus, JobType, ResultType
 from jobs.signals import job_completed
 from projects.models import Client, Project, Site
@@ -172,21 +171,34 @@ def create_job(
     return job
 
 
+def _window_off_day(job: Job, day: dt.date | None) -> bool:
+    """Whether the job has a time window that does not start on `day` (in the team's time zone)."""
+    start = job.scheduled_start
+    return start is not None and (day is None or start.astimezone(team_zone(job.team)).date() != day)
+
+
 # What a person may change on a job directly; everything else moves through a transition.
 EDITABLE_JOB_FIELDS = ("scheduled_date", "notes")
 
 
 def update_job(*, job: Job, actor: Actor, changes: Mapping[str, Any]) -> Job:
-    """Change a job's scheduled date or notes, on the locked row (a concurrent transition is not undone)."""
+    """Change a job's scheduled date or notes, on the locked row (a concurrent transition is not undone).
+
+    A new date drops a time window that was on another day, as `reschedule_job` does.
+    """
     unknown = set(changes) - set(EDITABLE_JOB_FIELDS)
     if unknown:
         raise ValueError(f"Not editable job fields: {sorted(unknown)}")
     with transaction.atomic():
-        locked = Job.objects.select_for_update().get(pk=job.pk)
+        locked = Job.objects.select_for_update(of=("self",)).select_related("team").get(pk=job.pk)
         for field, value in changes.items():
             setattr(locked, field, value)
-        if changes:
-            locked.save(update_fields=list(changes))
+        fields = list(changes)
+        if "scheduled_date" in changes and _window_off_day(locked, locked.scheduled_date):
+            locked.scheduled_start = locked.scheduled_end = None  # the window was on the old day
+            fields += ["scheduled_start", "scheduled_end"]
+        if fields:
+            locked.save(update_fields=fields)
     return locked
 
 
@@ -224,7 +236,7 @@ def reschedule_job(
             day = check_schedule(team=locked.team, scheduled_date=day, start=start, end=end)
         else:
             day, start, end = scheduled_date, locked.scheduled_start, locked.scheduled_end
-            if start is not None and (day is None or start.astimezone(team_zone(locked.team)).date() != day):
+            if _window_off_day(locked, day):
                 start = end = None  # the window was on the old day
         before = (locked.scheduled_date, locked.scheduled_start, locked.scheduled_end)
         locked.scheduled_date, locked.scheduled_start, locked.scheduled_end = day, start, end
@@ -301,14 +313,6 @@ def start_job(*, job: Job, actor: Actor) -> Job:
     return _transition(job, actor, JobStatus.IN_PROGRESS)
 
 
-@dataclass(frozen=True)
-class SignatureInput:
-    """The customer's signature as given at completion: a name and a base64 PNG."""
-
-    signer_name: str
-    image_png: str
-
-
 def complete_job(
     *,
     job: Job,
@@ -359,26 +363,25 @@ def add_attachment(*, job: Job, actor: Actor, content: bytes, filename: str = ""
     job is CANCELLED.
     """
     checked = check_photo(content)
+    thumbnail = thumbnail_of(checked)
     if job.status == JobStatus.CANCELLED:
         raise StateConflictError("Cannot add photos to a cancelled job.", "status")
-    with transaction.atomic():
-        attachment = JobAttachment(
-            team_id=job.team_id,
-            job=job,
-            content_type=checked.content_type,
-            size=len(content),
-            original_name=filename[:255],
-            caption=caption,
-            width=checked.width,
-            height=checked.height,
-            uploaded_by_user=actor.user,
-            uploaded_by_key=actor.api_key,
-        )
-        attachment.file.save(f"photo.{checked.extension}", ContentFile(content), save=False)
-        thumbnail = thumbnail_of(checked)
-        if thumbnail is not None:
-            attachment.thumbnail.save(thumbnail.name or "thumbnail.jpg", thumbnail, save=False)
-        attachment.save()
+    attachment = JobAttachment(
+        team_id=job.team_id, job=job, content_type=checked.content_type, size=len(content),
+        original_name=filename[:255], caption=caption, width=checked.width, height=checked.height,
+        uploaded_by_user=actor.user, uploaded_by_key=actor.api_key,
+    )  # fmt: skip
+    try:
+        with transaction.atomic():
+            attachment.file.save(f"photo.{checked.extension}", ContentFile(content), save=False)
+            if thumbnail is not None:
+                attachment.thumbnail.save("thumbnail.jpg", thumbnail, save=False)
+            attachment.save()
+    except Exception:  # the files are written before the row: a row that is not saved leaves none behind
+        for stored in (attachment.file, attachment.thumbnail):
+            if stored:
+                stored.delete(save=False)
+        raise
     return attachment
 
 

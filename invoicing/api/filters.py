@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from typing import Any
-
 import django_filters
 from django.db.models import QuerySet
 
@@ -30,7 +28,7 @@ class InvoiceFilter(TeamFilterSet):
         model = Invoice
         fields: list[str] = []
 
-    def filter_payment_status(self, queryset: QuerySet[Invoice], name: str, value: Any) -> QuerySet[Invoice]:
+    def filter_payment_status(self, queryset: QuerySet[Invoice], name: str, value: str) -> QuerySet[Invoice]:
         team = self.request.user.team
         return queryset.filter(payment_status_match(team=team, status=PaymentStatus(value)))
 

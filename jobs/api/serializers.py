@@ -19,9 +19,8 @@ from core.api.serializers import (
 )
 from core.exceptions import InvalidInputError
 from jobs import selectors
-from jobs.attachments import signed_link
+from jobs.attachments import SignatureInput, signed_link
 from jobs.models import Job, JobAttachment, JobEvent, JobSignature, JobType, ResultType
-from jobs.services import SignatureInput
 from projects.models import Client, Project, ProjectStatus, Site
 
 FREE_FORM = {"type": "object", "additionalProperties": True}
@@ -118,13 +117,17 @@ class JobAttachmentSerializer(serializers.ModelSerializer[JobAttachment]):
 
     @extend_schema_field(FileLinkSerializer)
     def get_file(self, attachment: JobAttachment) -> dict[str, Any]:
-        return signed_link(attachment.pk, attachment.file.name or "", self.context.get("request"))
+        return signed_link(
+            "job-attachment-file", attachment.pk, attachment.file.name or "", self.context.get("request")
+        )
 
     @extend_schema_field(FileLinkSerializer(allow_null=True))
     def get_thumbnail(self, attachment: JobAttachment) -> dict[str, Any] | None:
         if not attachment.thumbnail:
             return None
-        return signed_link(attachment.pk, attachment.thumbnail.name or "", self.context.get("request"))
+        return signed_link(
+            "job-attachment-file", attachment.pk, attachment.thumbnail.name or "", self.context.get("request")
+        )
 
     @extend_schema_field(ActorSerializer)
     def get_uploaded_by(self, attachment: JobAttachment) -> dict[str, Any]:
@@ -141,7 +144,7 @@ class JobSignatureSerializer(serializers.ModelSerializer[JobSignature]):
 
     @extend_schema_field(FileLinkSerializer)
     def get_image(self, signature: JobSignature) -> dict[str, Any]:
-        return signed_link(signature.pk, signature.image.name or "", self.context.get("request"))
+        return signed_link("job-signature-image", signature.pk, signature.image.name or "", self.context.get("request"))
 
 
 class JobDetailSerializer(JobSerializer):

@@ -184,7 +184,7 @@ class JobViewSet(RetrieveMixin, TeamScopedViewSet):
         "its content, at most 10 MiB) and an optional `caption`. Anything else is a 400 and nothing is stored. "
         "A 320 px JPEG thumbnail is made at upload (not for HEIC).",
         tags=["jobs"],
-        request={"multipart/form-data": JobAttachmentUploadSerializer},
+        request=JobAttachmentUploadSerializer,  # multipart/form-data: the schema follows the parser
         responses={201: JobAttachmentSerializer},
     ),
 )
@@ -231,29 +231,17 @@ class SignedFileLinkOrScope(BasePermission):
 
 
 class JobFileView(BaseAPIView):
-    """`GET /job-files/{id}`: a job photo, its thumbnail or a signature image, by signed link."""
+    """A stored job file by signed link (no token needed) or with `jobs.read` in the caller's team."""
 
     required_scopes: ClassVar[dict[str, str]] = {"GET": Scope.JOBS_READ}
     permission_classes = [SignedFileLinkOrScope]
     content_negotiation_class = FirstRendererNegotiation
     granted_file: str | None = None
+    kind: ClassVar[str]
 
-    @extend_schema(
-        summary="Download a job photo, its thumbnail or a signature",
-        description="Open a signed `url` from a job's `attachments` or `signature` (valid 15 minutes, no token "
-        "needed). With a token that has `jobs.read` instead, `variant=thumbnail` answers the thumbnail.",
-        tags=["jobs"],
-        parameters=[
-            OpenApiParameter("token", str, description="The signature from a signed `url`.", required=False),
-            OpenApiParameter("variant", str, enum=["original", "thumbnail"], required=False),
-        ],
-        responses={
-            (200, "image/*"): OpenApiResponse(OpenApiTypes.BINARY, description="The image."),
-            (200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY, description="The image."),
-        },
-    )
     def get(self, request: Request, id: str) -> HttpResponse:
         stored = stored_file(
+            kind=self.kind,
             team=None if self.granted_file is not None else self.team,
             owner_id=id,
             name=self.granted_file,
@@ -270,4 +258,49 @@ class JobFileView(BaseAPIView):
         return response
 
 
-FILE_PATH = rf"^job-files/(?P<id>{UUID_PATTERN})$"
+TOKEN_PARAMETER = OpenApiParameter("token", str, description="The signature from a signed `url`.", required=False)
+IMAGE_RESPONSES = {
+    (200, "image/*"): OpenApiResponse(OpenApiTypes.BINARY, description="The image."),
+    (200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY, description="The image."),
+}
+
+
+class JobAttachmentFileView(JobFileView):
+    """`GET /job-attachments/{id}/file`: a job photo or its thumbnail."""
+
+    kind = "attachment"
+
+    @extend_schema(
+        summary="Download a job photo or its thumbnail",
+        description="Open a signed `file.url` or `thumbnail.url` of an attachment (valid 15 minutes, no token "
+        "needed), or call with a token that has `jobs.read` (`variant=thumbnail` for the thumbnail).",
+        tags=["jobs"],
+        parameters=[
+            TOKEN_PARAMETER,
+            OpenApiParameter("variant", str, enum=["original", "thumbnail"], required=False),
+        ],
+        responses=IMAGE_RESPONSES,
+    )
+    def get(self, request: Request, id: str) -> HttpResponse:
+        return super().get(request, id)
+
+
+class JobSignatureImageView(JobFileView):
+    """`GET /job-signatures/{id}/image`: the customer's signature as a PNG."""
+
+    kind = "signature"
+
+    @extend_schema(
+        summary="Download a customer's signature",
+        description="Open the signed `signature.image.url` of a job (valid 15 minutes, no token needed), or call "
+        "with a token that has `jobs.read`.",
+        tags=["jobs"],
+        parameters=[TOKEN_PARAMETER],
+        responses=IMAGE_RESPONSES,
+    )
+    def get(self, request: Request, id: str) -> HttpResponse:
+        return super().get(request, id)
+
+
+ATTACHMENT_FILE_PATH = rf"^job-attachments/(?P<id>{UUID_PATTERN})/file$"
+SIGNATURE_IMAGE_PATH = rf"^job-signatures/(?P<id>{UUID_PATTERN})/image$"

@@ -167,10 +167,10 @@ def test_signed_links_download_without_a_token_and_expire(world: World, anon: Ap
     other = JobFactory(team=world.a.team)
     second = upload(world.api, other.pk, file=Upload(content, "b.png", "image/png")).data
     token = created["file"]["url"].split("token=")[1]
-    assert anon.client.get(f"/v1/job-files/{second['id']}?token={token}").status_code == 401
+    assert anon.client.get(f"/v1/job-attachments/{second['id']}/file?token={token}").status_code == 401
     # With a token: the caller's team only.
-    assert world.api.get(f"/v1/job-files/{created['id']}").status_code == 200
-    assert Api(world.b.token).get(f"/v1/job-files/{created['id']}").status_code == 404
+    assert world.api.get(f"/v1/job-attachments/{created['id']}/file").status_code == 200
+    assert Api(world.b.token).get(f"/v1/job-attachments/{created['id']}/file").status_code == 404
 
 
 def test_signed_links_expire(world: World, anon: Api, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -10,8 +10,8 @@ from pypdf import PdfReader
 from accounts.models import Actor
 from flows.models import FlowKind
 from jobs import services
+from jobs.attachments import SignatureInput
 from jobs.models import ResultType
-from jobs.services import SignatureInput
 from tests.conftest import World
 from tests.flows.factories import group_of, job_ready_to_complete, run_worker
 from tests.jobs.images import image_bytes, signature_png_base64

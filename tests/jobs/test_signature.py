@@ -89,5 +89,5 @@ def test_the_job_completed_webhook_carries_signature_and_photos(world: World) ->
     body = json.loads(WebhookEvent.objects.get(type=EventType.JOB_COMPLETED).body)
     sent = body["data"]["object"]
     assert sent["signature"]["signerName"] == "Dana Client"
-    assert sent["signature"]["image"]["url"].startswith("/v1/job-files/")
+    assert sent["signature"]["image"]["url"].startswith("/v1/job-signatures/")
     assert len(sent["attachments"]) == 1

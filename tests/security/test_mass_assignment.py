@@ -8,9 +8,16 @@ alongside an otherwise valid body, is a 400 naming each of them, and no table ch
 
 from __future__ import annotations
 
+import io
+import json
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test.client import encode_multipart
+from PIL import Image
+from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.serializers import FileField
 
 from core.api.errors import camel
 from tests.conftest import World
@@ -91,6 +98,26 @@ def test_every_request_serializer_refuses_unknown_fields() -> None:
     assert not lax, lax
 
 
+def post_as_the_endpoint_parses(world: World, endpoint: Endpoint, url: str, body: dict[str, Any]) -> Any:
+    """JSON, or a multipart form for an upload endpoint (its files: a real small PNG)."""
+    if JSONParser in endpoint.view.parser_classes or not any(
+        issubclass(parser, MultiPartParser) for parser in endpoint.view.parser_classes
+    ):
+        return world.api.post(url, body)
+    files = {name for name, field in endpoint.request_serializer.fields.items() if isinstance(field, FileField)}
+    image = io.BytesIO()
+    Image.new("RGB", (8, 8)).save(image, format="PNG")
+    form = {
+        name: SimpleUploadedFile("probe.png", image.getvalue(), "image/png")
+        if name in files
+        else (value if isinstance(value, str) else json.dumps(value))
+        for name, value in body.items()
+    }
+    boundary = "ProbeBoundary"
+    raw = encode_multipart(boundary, form)
+    return world.api.request("post", url, raw_body=raw, content_type=f"multipart/form-data; boundary={boundary}")
+
+
 def test_no_post_sets_a_server_owned_field(world: World) -> None:
     ours, theirs = seed(world.a.team, world.a.token), seed(world.b.team, world.b.token)
     attempts = 0
@@ -106,7 +133,7 @@ def test_no_post_sets_a_server_owned_field(world: World) -> None:
         before = database_state()
         # All at once: the request serializer names every field it refuses, so one request per endpoint
         # shows which (if any) would have been taken.
-        response = world.api.post(url, {**body, **forged_fields})
+        response = post_as_the_endpoint_parses(world, endpoint, url, {**body, **forged_fields})
         changed = changed_tables(before, database_state())
         attempts += len(forged_fields)
         taken = sorted(set(forged_fields) - set(response.issue_paths if response.status_code == 400 else []))
