@@ -242,7 +242,9 @@ def move_occurrence(
 def reschedule(plan: MaintenancePlan, today: dt.date) -> None:
     """Recompute `next_due_on` (the next visit not done, overdue when past) and `create_next_job_on`
     (when the worker has something to do for the plan) from its occurrences (the caller saves)."""
-    rows = list(plan.occurrences.values_list("due_on", "moved_to", "status", "job_id")) if plan.pk else []
+    rows = (
+        list(plan.occurrences.values_list("due_on", "moved_to", "status", "job_id")) if not plan._state.adding else []
+    )
     recorded = {due_on for due_on, *_ in rows}
     open_visits = [moved_to or due_on for due_on, moved_to, status, _ in rows if status in OPEN_STATUSES]
     moved_without_job = [
