@@ -23,6 +23,7 @@ from core.api.pagination import CREATED_AT, SortField
 from core.api.permissions import ScopePermission
 from core.api.renderers import PreCamelized
 from core.api.views import UUID_PATTERN, BaseAPIView, ListMixin, RetrieveMixin, TeamScopedViewSet
+from core.exceptions import InvalidInputError
 from jobs import selectors, services
 from jobs.api import examples
 from jobs.api.filters import JobFilter
@@ -240,6 +241,8 @@ class JobFileView(BaseAPIView):
     kind: ClassVar[str]
 
     def get(self, request: Request, id: str) -> HttpResponse:
+        if request.query_params.get("variant", "original") not in ("original", "thumbnail"):
+            raise InvalidInputError("variant must be original or thumbnail.", "variant")
         stored = stored_file(
             kind=self.kind,
             team=None if self.granted_file is not None else self.team,
@@ -269,6 +272,7 @@ class JobAttachmentFileView(JobFileView):
     """`GET /job-attachments/{id}/file`: a job photo or its thumbnail."""
 
     kind = "attachment"
+    extra_error_statuses = (400,)  # an unknown `variant`
 
     @extend_schema(
         summary="Download a job photo or its thumbnail",

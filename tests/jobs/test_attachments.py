@@ -10,11 +10,11 @@ from django.conf import settings
 from django.test.client import encode_multipart
 
 from jobs.attachments import MAX_PHOTO_BYTES
-from jobs.models import JobAttachment, JobStatus
+from jobs.models import JobAttachment, JobSignature, JobStatus
 from tests.conftest import Api, ApiResponse, TeamWorld, World
 from tests.contract import BadInput, EndpointContract
 from tests.factories import JobFactory
-from tests.jobs.images import HEIC_BYTES, image_bytes
+from tests.jobs.images import HEIC_BYTES, image_bytes, signature_png_base64
 
 
 class Upload:
@@ -179,3 +179,56 @@ def test_signed_links_expire(world: World, anon: Api, monkeypatch: pytest.Monkey
     assert anon.client.get(created["file"]["url"]).status_code == 200
     monkeypatch.setattr("jobs.attachments.FILE_LINK_SECONDS", -1)  # every link is now past its age
     assert anon.client.get(created["file"]["url"]).status_code == 401
+
+
+class TestDownloadAttachment(EndpointContract):
+    path, scope = "/v1/job-attachments/{id}/file", "jobs.read"
+    bad_inputs = [BadInput(path="variant", query={"variant": "poster"})]
+
+    def make_object(self, team_world: TeamWorld) -> Any:
+        job = JobFactory(team=team_world.team)
+        created = upload(Api(team_world.token), job.pk, file=Upload(image_bytes("PNG", (30, 20)), "a.png"))
+        return JobAttachment.objects.get(pk=created.data["id"])
+
+    def query(self, world: World) -> dict[str, Any]:
+        return {"variant": "thumbnail"}
+
+    def test_happy_path(self, world: World) -> None:
+        """The image itself (no JSON envelope)."""
+        obj = self.make_object(world.a)
+        response = self.call(world.api, obj, query=self.query(world))
+        assert response.status_code == 200, response
+        assert response.raw["Content-Type"] == "image/jpeg"
+        assert response.raw["Cache-Control"] == "private, no-store"
+        with obj.thumbnail.open("rb") as handle:
+            assert response.raw.content == handle.read()
+
+
+class TestDownloadSignature(EndpointContract):
+    path, scope = "/v1/job-signatures/{id}/image", "jobs.read"
+
+    def make_object(self, team_world: TeamWorld) -> Any:
+        job = JobFactory(team=team_world.team, status=JobStatus.IN_PROGRESS, assigned_to=team_world.engineer)
+        signature = {"signerName": "Dana", "imagePng": signature_png_base64()}
+        Api(team_world.token).post(f"/v1/jobs/{job.pk}/complete", {"resultType": "SUCCESS", "signature": signature})
+        return JobSignature.objects.get(job=job)
+
+    def test_happy_path(self, world: World) -> None:
+        """The PNG itself (no JSON envelope)."""
+        response = self.call(world.api, self.make_object(world.a))
+        assert response.status_code == 200, response
+        assert response.raw["Content-Type"] == "image/png"
+        assert response.raw.content.startswith(b"\x89PNG")
+
+    def test_bad_input_is_400(self, world: World) -> None:
+        """A malformed id is a 404, never a 500; the path takes no other input."""
+        assert world.api.get("/v1/job-signatures/not-a-uuid/image").status_code == 404
+
+
+def test_a_broken_image_body_is_refused_and_nothing_is_stored(world: World) -> None:
+    job = JobFactory(team=world.a.team)
+    truncated = image_bytes("PNG", (400, 300))[:-200]  # the header verifies; the pixels do not decode
+    response = upload(world.api, job.pk, file=Upload(truncated, "a.png", "image/png"))
+    assert response.status_code == 400 and response.issue_paths == ["file"], response
+    assert JobAttachment.objects.count() == 0
+    assert stored_files() == []

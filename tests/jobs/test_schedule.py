@@ -128,3 +128,18 @@ def test_scheduled_from_and_to_filter_on_the_day_inclusive(world: World) -> None
     assert dates({"scheduledFrom": "2026-03-02", "scheduledTo": "2026-03-19"}) == ["2026-03-10"]
     bad = world.api.get("/v1/jobs", {"scheduledFrom": "March"})
     assert bad.status_code == 400 and bad.issue_paths == ["scheduledFrom"]
+
+
+def test_update_job_drops_a_window_left_on_another_day(world: World) -> None:
+    from accounts.models import Actor
+    from jobs.services import update_job
+
+    job = job_of(world.a, scheduled_date=dt.date(2026, 3, 15),
+                 scheduled_start=dt.datetime(2026, 3, 15, 8, tzinfo=dt.UTC),
+                 scheduled_end=dt.datetime(2026, 3, 15, 9, tzinfo=dt.UTC))  # fmt: skip
+    update_job(job=job, actor=Actor(), changes={"notes": "Gate code 1234"})
+    job.refresh_from_db()
+    assert job.scheduled_start is not None, "a change that does not move the day keeps the window"
+    moved = update_job(job=job, actor=Actor(), changes={"scheduled_date": dt.date(2026, 3, 16)})
+    stored = Job.objects.get(pk=moved.pk)
+    assert (stored.scheduled_date, stored.scheduled_start, stored.scheduled_end) == (dt.date(2026, 3, 16), None, None)
