@@ -6,9 +6,13 @@ import datetime as dt
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce
 
 from core.models import TeamOwnedModel
+
+# Plans without a next visit (ended) sort as if due on this day: last in `asc`.
+NO_DUE_DATE = dt.date(9999, 12, 31)
 
 
 class PlanStatus(models.TextChoices):
@@ -74,6 +78,10 @@ class MaintenancePlan(TeamOwnedModel):
         indexes = [
             models.Index(fields=("team", "created_at", "id"), name="plan_team_created_idx"),
             models.Index(fields=("team", "next_due_on", "id"), name="plan_team_next_due_idx"),
+            # The list sorted by nextDueOn (nulls as NO_DUE_DATE): an ordered range scan, then LIMIT.
+            models.Index(
+                F("team"), Coalesce(F("next_due_on"), Value(NO_DUE_DATE)), F("id"), name="plan_team_due_sort_idx"
+            ),
             models.Index(fields=("create_next_job_on",), condition=Q(status="ACTIVE"), name="plan_active_next_job_idx"),
         ]
 

@@ -30,11 +30,10 @@ from plans.api.serializers import (
     SkipOccurrenceSerializer,
     VisitSerializer,
 )
-from plans.models import MaintenancePlan
+from plans.models import NO_DUE_DATE, MaintenancePlan
 
 TAGS = ["maintenance plans"]
 READ, WRITE = Scope.PLANS_READ, Scope.PLANS_WRITE
-NO_DUE_DATE = dt.date(9999, 12, 31)  # plans without a next visit sort last in `asc`
 MAX_WINDOW = dt.timedelta(days=5 * 366)
 
 
