@@ -17,6 +17,7 @@ import uuid
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import Membership
@@ -135,6 +136,7 @@ def _make_job(plan: MaintenancePlan, row: PlanOccurrence) -> Job:
 def send_due_reminders(*, today: dt.date | None = None, now: dt.datetime | None = None) -> int:
     """Email each client whose visit is `reminder_days` away (once per visit) and emit `plan.due_soon`."""
     now = now or timezone.now()
+    earliest = today or (now.date() - dt.timedelta(days=1))  # no team's clock is a day behind UTC
     rows = (
         PlanOccurrence.objects.filter(
             plan__status=PlanStatus.ACTIVE,
@@ -142,6 +144,8 @@ def send_due_reminders(*, today: dt.date | None = None, now: dt.datetime | None 
             reminded_at__isnull=True,
             status__in=(OccurrenceStatus.JOB_CREATED, OccurrenceStatus.PLANNED),
         )
+        # Visits already past are never reminded: leave them out, so the scan does not grow with history.
+        .filter(Q(moved_to__gte=earliest) | Q(moved_to__isnull=True, due_on__gte=earliest))
         .select_related("plan", "plan__team", "plan__client", "plan__site")
         .order_by("due_on")
     )
