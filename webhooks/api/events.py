@@ -165,7 +165,8 @@ class EventFeedPagination(KeysetPagination):
         response["properties"]["lastEvaluatedKey"]["description"] = (
             "Pass back as `lastEvaluatedKey` for the next page. Newest first (`desc`), null on the last page; "
             "ascending (`sortOrder=asc`, catching up) it is always the position after the last event returned "
-            "(null only when there has never been one): store it and ask again later."
+            "(or the key sent, when nothing newer exists; null only when none was sent and there is nothing to "
+            "show yet): store it and ask again later."
         )
         return response
 
