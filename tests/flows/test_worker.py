@@ -136,7 +136,7 @@ def test_the_queue_loop_runs_only_its_queues_and_records_failures(world: World) 
 
 
 def test_every_app_queue_is_registered_with_its_sweep() -> None:
-    assert {queue.name for queue in work.registered_queues()} == {"flows", "webhooks"}
+    assert {queue.name for queue in work.registered_queues()} == {"flows", "webhooks", "plans"}
 
 
 def test_run_worker_once_sweeps_then_runs_flows_and_webhooks(world: World) -> None:
