@@ -37,10 +37,14 @@ def as_wire(data: dict[str, Any]) -> Any:
     return json.loads(dumps(camelize(data, **camel_settings.JSON_UNDERSCOREIZE)))
 
 
-def without_link(label: str, data: dict[str, Any]) -> dict[str, Any]:
-    """A flow's document link is signed for a few minutes from now, absolute only inside a request."""
-    if label == "flows.flow" and data.get("document"):
-        return {**data, "document": {k: v for k, v in data["document"].items() if k not in ("url", "expiresAt")}}
+def without_link(label: str, data: Any) -> Any:
+    """Signed links (a flow's document, a job's photos and signature) are signed for a few minutes
+    from now, and absolute only inside a request: compare everything but the link and its expiry."""
+    if isinstance(data, dict):
+        signed = "expiresAt" in data
+        return {k: without_link(label, v) for k, v in data.items() if not (signed and k in ("url", "expiresAt"))}
+    if isinstance(data, list):
+        return [without_link(label, item) for item in data]
     return data
 
 
