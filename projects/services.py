@@ -1,5 +1,7 @@
 """Writes for clients, sites, project templates, projects and revisions: one business action per function.
 
+Clients and sites live in `projects.customers` and are re-exported here.
+
 Every function takes the acting team/actor, checks that related rows are the team's own (the API
 resolves ids through the team already; the checks here keep the admin and other callers honest),
 and runs in one transaction. Paths in errors are the API's camelCase field names.
@@ -14,16 +16,25 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import IntegrityError, transaction
+from django.db import transaction
 
 from accounts.models import Actor, Team
 from core.exceptions import DomainError, InvalidInputError, StateConflictError
 from jobs.models import Job, JobType
 from jobs.services import create_job, validate_payload
-from projects.countries import COUNTRY_CODES
+from projects.customers import (
+    BILLING_ADDRESS_FIELDS,
+    SITE_ADDRESS_FIELDS,
+    check_client_open,
+    check_team,
+    create_client,
+    create_site,
+    save_unique_name,
+    update_client,
+    update_site,
+)
 from projects.models import (
     Client,
-    ClientType,
     Project,
     ProjectRevision,
     ProjectStatus,
@@ -34,17 +45,6 @@ from projects.models import (
 from projects.selectors import project_progress
 from webhooks.models import EventType
 from webhooks.services import record_event
-
-# API address keys → model fields, for a site's address and a client's billing address.
-SITE_ADDRESS_FIELDS = {
-    "line1": "address_line1",
-    "line2": "address_line2",
-    "city": "city",
-    "region": "region",
-    "postcode": "postcode",
-    "country": "country",
-}
-BILLING_ADDRESS_FIELDS = {key: f"billing_{key}" for key in SITE_ADDRESS_FIELDS}
 
 # Which statuses a project may move to from each status; COMPLETED and CANCELLED are final.
 PROJECT_TRANSITIONS: dict[str, set[str]] = {
@@ -57,143 +57,6 @@ PROJECT_TRANSITIONS: dict[str, set[str]] = {
 FINAL_PROJECT_STATUSES = {ProjectStatus.COMPLETED, ProjectStatus.CANCELLED}
 INITIAL_PROJECT_STATUSES = {ProjectStatus.PLANNED, ProjectStatus.ACTIVE}
 MAX_TEMPLATE_STEPS = 100
-
-
-# Shared checks ---------------------------------------------------------------------------------
-def _apply_address(target: Client | Site, fields: Mapping[str, str], address: Mapping[str, Any], path: str) -> None:
-    """Set the given address keys (omitted keys keep their value), validating the country code."""
-    for key, value in address.items():
-        if key not in fields:
-            raise InvalidInputError("Unknown field.", f"{path}.{key}")
-        value = (value or "").strip()
-        if key == "country":
-            value = value.upper()
-            if value and value not in COUNTRY_CODES:
-                raise InvalidInputError("Must be an ISO 3166-1 alpha-2 country code, e.g. GB.", f"{path}.country")
-        setattr(target, fields[key], value)
-
-
-def _check_team(team: Team, row: Any, path: str) -> None:
-    if row is not None and row.team_id != team.pk:
-        raise InvalidInputError("No such object in your team.", path)
-
-
-def _check_client_open(client: Client) -> None:
-    if client.archived:
-        raise InvalidInputError("This client is archived; unarchive it first.", "clientId")
-
-
-def _check_coordinates(site: Site) -> None:
-    if (site.latitude is None) != (site.longitude is None):
-        missing = "longitude" if site.longitude is None else "latitude"
-        raise InvalidInputError("Give latitude and longitude together.", missing)
-
-
-def _coordinate(value: Any) -> Decimal | None:
-    return None if value is None else Decimal(str(value)).quantize(Decimal("0.000001"))
-
-
-def save_unique_name(row: Client | ProjectTemplate, kind: str, *, update_fields: Sequence[str] | None = None) -> None:
-    """Save; a case-insensitive duplicate name in the team is a 409 on `name`."""
-    try:
-        with transaction.atomic():
-            row.save(update_fields=update_fields)
-    except IntegrityError:
-        raise StateConflictError(f"A {kind} named '{row.name}' already exists.", "name") from None
-
-
-# Clients ---------------------------------------------------------------------------------------
-def create_client(
-    *,
-    team: Team,
-    actor: Actor,
-    name: str,
-    type: str = ClientType.BUSINESS,
-    email: str = "",
-    phone: str = "",
-    billing_address: Mapping[str, Any] | None = None,
-    external_reference: str = "",
-    notes: str = "",
-    archived: bool = False,
-) -> Client:
-    """Create a client; its name is unique in the team, ignoring case (a duplicate is a 409)."""
-    client = Client(
-        team=team,
-        name=name.strip(),
-        type=type,
-        email=email,
-        phone=phone,
-        external_reference=external_reference,
-        notes=notes,
-        archived=archived,
-    )
-    _apply_address(client, BILLING_ADDRESS_FIELDS, billing_address or {}, "billingAddress")
-    save_unique_name(client, "client")
-    return client
-
-
-def update_client(*, client: Client, actor: Actor, changes: Mapping[str, Any]) -> Client:
-    """Change the given fields of a client (`billingAddress` keys merge into the stored address)."""
-    with transaction.atomic():
-        locked = Client.objects.select_for_update().get(pk=client.pk)
-        for field, value in changes.items():
-            if field == "billing_address":
-                _apply_address(locked, BILLING_ADDRESS_FIELDS, value, "billingAddress")
-            else:
-                setattr(locked, field, value.strip() if field == "name" else value)
-        save_unique_name(locked, "client")
-    return locked
-
-
-# Sites -----------------------------------------------------------------------------------------
-def create_site(
-    *,
-    team: Team,
-    actor: Actor,
-    client: Client,
-    name: str,
-    address: Mapping[str, Any] | None = None,
-    latitude: float | None = None,
-    longitude: float | None = None,
-    access_notes: str = "",
-    contact_name: str = "",
-    contact_email: str = "",
-    contact_phone: str = "",
-) -> Site:
-    """Create a site of one of the team's (unarchived) clients."""
-    _check_team(team, client, "clientId")
-    _check_client_open(client)
-    site = Site(
-        team=team,
-        client=client,
-        name=name.strip(),
-        latitude=_coordinate(latitude),
-        longitude=_coordinate(longitude),
-        access_notes=access_notes,
-        contact_name=contact_name,
-        contact_email=contact_email,
-        contact_phone=contact_phone,
-    )
-    _apply_address(site, SITE_ADDRESS_FIELDS, address or {}, "address")
-    _check_coordinates(site)
-    site.save()
-    return site
-
-
-def update_site(*, site: Site, actor: Actor, changes: Mapping[str, Any]) -> Site:
-    """Change the given fields of a site (`address` keys merge into the stored address). The client is fixed."""
-    with transaction.atomic():
-        locked = Site.objects.select_for_update().get(pk=site.pk)
-        for field, value in changes.items():
-            if field == "address":
-                _apply_address(locked, SITE_ADDRESS_FIELDS, value, "address")
-            elif field in ("latitude", "longitude"):
-                setattr(locked, field, _coordinate(value))
-            else:
-                setattr(locked, field, value.strip() if field == "name" else value)
-        _check_coordinates(locked)
-        locked.save()
-    return locked
 
 
 # Project templates -----------------------------------------------------------------------------
@@ -253,7 +116,7 @@ def _check_steps(team: Team, steps: Sequence[Mapping[str, Any]]) -> None:
         raise InvalidInputError(f"A template has at most {MAX_TEMPLATE_STEPS} steps.", "steps")
     for index, step in enumerate(steps):
         job_type: JobType = step["job_type"]
-        _check_team(team, job_type, f"steps.{index}.jobType")
+        check_team(team, job_type, f"steps.{index}.jobType")
         try:
             validate_payload(job_type, step.get("payload", {}))
         except DomainError as exc:
@@ -336,8 +199,8 @@ def create_project(
     scheduled `offset_days` after it, linked to the project, its client and site.
     """
     for row, path in ((client, "clientId"), (site, "siteId"), (template, "templateId")):
-        _check_team(team, row, path)
-    _check_client_open(client)
+        check_team(team, row, path)
+    check_client_open(client)
     if status not in INITIAL_PROJECT_STATUSES:
         raise InvalidInputError("A new project is PLANNED or ACTIVE.", "status")
     if template is not None and start_date is None:
@@ -381,7 +244,7 @@ def update_project(*, project: Project, actor: Actor, changes: Mapping[str, Any]
             )
         for field, value in changes.items():
             if field == "site":
-                _check_team(locked.team, value, "siteId")
+                check_team(locked.team, value, "siteId")
             setattr(locked, field, value.strip() if field == "name" else value)
         _check_project_fields(locked)
         locked.save()
@@ -394,8 +257,8 @@ def add_job_to_project(*, team: Team, actor: Actor, project: Project, job: Job) 
     Adding a job that is already in this project changes nothing. The job must be for the project's
     client (a job without a client takes the project's client and, if it has none, site).
     """
-    _check_team(team, project, "projectId")
-    _check_team(team, job, "jobId")
+    check_team(team, project, "projectId")
+    check_team(team, job, "jobId")
     with transaction.atomic():
         # Project first, then job: the same lock order as revisions, which read the job list.
         locked_project = Project.objects.select_for_update().get(pk=project.pk)
@@ -473,7 +336,7 @@ def create_project_revision(*, team: Team, actor: Actor, project: Project, messa
     Numbers run 1, 2, 3 … per project with no gaps: the project row is locked while the next
     number is taken, so concurrent creates queue up instead of colliding.
     """
-    _check_team(team, project, "projectId")
+    check_team(team, project, "projectId")
     with transaction.atomic():
         locked = Project.objects.select_for_update(of=("self",)).select_related("client", "site").get(pk=project.pk)
         locked.last_revision_number += 1
@@ -488,3 +351,19 @@ def create_project_revision(*, team: Team, actor: Actor, project: Project, messa
             created_by_user=actor.user,
             created_by_key=actor.api_key,
         )
+
+
+__all__ = [
+    "BILLING_ADDRESS_FIELDS",
+    "SITE_ADDRESS_FIELDS",
+    "add_job_to_project",
+    "create_client",
+    "create_project",
+    "create_project_revision",
+    "create_project_template",
+    "create_site",
+    "update_client",
+    "update_project",
+    "update_project_template",
+    "update_site",
+]

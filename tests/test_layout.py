@@ -13,9 +13,7 @@ MAX_LINES = 400
 SKIPPED_DIRS = {".venv", ".git", "tests", "migrations", "node_modules", "staticfiles", "media", "__pycache__"}
 
 # path: the most lines it may have until it is split (the size it had when this check came in)
-OVER_THE_LIMIT = {
-    "projects/services.py": 490,
-}
+OVER_THE_LIMIT: dict[str, int] = {}
 
 
 def source_files() -> list[Path]:
