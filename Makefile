@@ -22,14 +22,15 @@ install: $(STAMP)
 
 ## make run: install, migrate, seed the demo, print a demo login and API key, serve on http://127.0.0.1:8000
 run: install
-	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py seed_demo
-	$(BIN)/python manage.py demo_access --url http://$(HOST):$(PORT)
-	$(MAKE) --no-print-directory serve
+	@echo "Migrating the database (DATABASE_URL, or db.sqlite3)"
+	@$(BIN)/python manage.py migrate --noinput --verbosity 0
+	@$(BIN)/python manage.py seed_demo
+	@$(BIN)/python manage.py demo_access --url http://$(HOST):$(PORT)
+	@$(MAKE) --no-print-directory serve
 
 ## make serve: uvicorn serving /v1, /mcp, the admin and the pages, with the background worker beside it
 serve: install
-	$(BIN)/python manage.py run_worker & worker=$$!; trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
+	@$(BIN)/python manage.py run_worker & worker=$$!; trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
 		$(BIN)/uvicorn config.asgi:application --host $(HOST) --port $(PORT)
 
 ## make serve-prod: the production /v1 server (gunicorn sync workers); see docs/scaling.md
