@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.http import HttpRequest
 
 from accounts.models import Actor
 from core.admin_actions import ReasonForm, object_action
-from invoicing import services
+from invoicing import selectors, services
 from invoicing.models import Invoice, InvoiceStatus
 
 
@@ -20,10 +21,16 @@ def _actor(request: HttpRequest) -> Actor:
     return Actor(user=request.user)  # type: ignore[arg-type]
 
 
-class InvoiceObjectActions:
-    """Finalize a draft, approve a finalized invoice, void a finalized one that is not paid."""
+class PaidForm(forms.Form):
+    paid_at = forms.DateField(
+        label="Paid on", widget=forms.DateInput(attrs={"type": "date"}), help_text="The day on the bank statement."
+    )
 
-    object_actions: tuple[str, ...] = ("finalize", "approve", "void")
+
+class InvoiceObjectActions:
+    """Finalize a draft, approve a finalized invoice, mark it paid, void a finalized one that is not paid."""
+
+    object_actions: tuple[str, ...] = ("finalize", "approve", "mark_paid", "void")
 
     @object_action(
         label="Finalize",
@@ -38,6 +45,20 @@ class InvoiceObjectActions:
     def approve(self, request: HttpRequest, invoice: Invoice, data: dict[str, Any]) -> str:
         approved = services.approve_invoice(team=invoice.team, actor=_actor(request), invoice=invoice)
         return f"Approved {approved.number}."
+
+    @object_action(
+        label="Mark paid",
+        when=lambda invoice: (
+            invoice.status in (InvoiceStatus.FINALIZED, InvoiceStatus.APPROVED) and invoice.paid_at is None
+        ),
+        form=PaidForm,
+        initial=lambda invoice: {"paid_at": selectors.team_today(invoice.team)},
+    )
+    def mark_paid(self, request: HttpRequest, invoice: Invoice, data: dict[str, Any]) -> str:
+        paid = services.mark_invoice_paid(
+            team=invoice.team, actor=_actor(request), invoice=invoice, paid_at=data["paid_at"]
+        )
+        return f"Marked {paid.number} paid on {paid.paid_at:%d %b %Y}."
 
     @object_action(
         label="Void",

@@ -197,7 +197,7 @@ def test_finance_finalizes_approves_and_voids_from_the_invoice_page(world: World
     draft.refresh_from_db()
     assert draft.status == InvoiceStatus.FINALIZED and draft.number
     assert f"Finalized as {draft.number}." in messages_of(done)
-    assert [button.name for button in done.context["object_actions"]] == ["approve", "void"]
+    assert [button.name for button in done.context["object_actions"]] == ["approve", "mark_paid", "void"]
 
     void_without_reason = finance.post(action_url("invoicing/invoice", draft, "void"), {"void-reason": ""})
     assert void_without_reason.status_code == 400
@@ -211,6 +211,22 @@ def test_finance_finalizes_approves_and_voids_from_the_invoice_page(world: World
     finance.post(action_url("invoicing/invoice", other, "approve"))
     other.refresh_from_db()
     assert other.status == InvoiceStatus.APPROVED and other.approved_by_user is not None
+
+
+def test_finance_marks_an_invoice_paid_from_its_page(world: World) -> None:
+    finance = staff_client(finance_member(world))
+    invoice = draft_with_line(world.a.team)
+    finance.post(action_url("invoicing/invoice", invoice, "finalize"))
+    url = action_url("invoicing/invoice", invoice, "mark_paid")
+    future = finance.post(url, {"mark_paid-paid_at": "2999-01-01"}, follow=True)
+    invoice.refresh_from_db()
+    assert invoice.paid_at is None and "cannot be in the future" in " ".join(messages_of(future))
+    paid = finance.post(url, {"mark_paid-paid_at": "2026-11-02"}, follow=True)
+    invoice.refresh_from_db()
+    assert str(invoice.paid_at)[:10] == "2026-11-02"
+    assert f"Marked {invoice.number} paid on 02 Nov 2026." in messages_of(paid)
+    assert [button.name for button in paid.context["object_actions"]] == ["approve"]  # no void once paid
+    assert staff_client(world.a.dispatcher).post(url).status_code == 403
 
 
 def test_finalizing_an_empty_draft_is_refused_with_a_message(world: World) -> None:
