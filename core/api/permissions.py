@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from rest_framework.exceptions import PermissionDenied
@@ -44,3 +45,25 @@ class ScopePermission(BasePermission):
         if not grants(principal.scopes, scope):
             raise PermissionDenied(f"This operation requires the '{scope}' scope.")
         return True
+
+
+def signed_link_or_scope(
+    resolve: Callable[[str], tuple[str, str] | None], granted_attribute: str
+) -> type[BasePermission]:
+    """A permission: a valid signed link (`?token=`) for the object in the path is enough; otherwise the scope.
+
+    `resolve(token)` answers `(object id, what the link grants)` for a valid token, else None; what it
+    grants is set on the view as `granted_attribute`. Used by the signed downloads (flow documents, job files).
+    """
+
+    class SignedLinkOrScope(BasePermission):
+        def has_permission(self, request: Request, view: Any) -> bool:
+            token = request.query_params.get("token")
+            if token:
+                granted = resolve(token)
+                if granted is not None and granted[0] == str(view.kwargs.get("id")):
+                    setattr(view, granted_attribute, granted[1])
+                    return True
+            return ScopePermission().has_permission(request, view)
+
+    return SignedLinkOrScope

@@ -11,7 +11,6 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
-from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -19,7 +18,7 @@ from accounts.models import Team
 from accounts.scopes import Scope
 from core.api.examples import with_request_examples
 from core.api.negotiation import FirstRendererNegotiation
-from core.api.permissions import ScopePermission
+from core.api.permissions import signed_link_or_scope
 from core.api.views import UUID_PATTERN, BaseAPIView, ListMixin, RetrieveMixin, TeamScopedViewSet, envelope
 from flows import selectors, services
 from flows.api import examples
@@ -151,24 +150,11 @@ class FlowViewSet(RetrieveMixin, TeamScopedViewSet):
         return self._accepted(flow, "Queued: the document will be emailed again.")
 
 
-class SignedLinkOrScope(BasePermission):
-    """A valid signed link for this flow's current document is enough; otherwise a token with the scope."""
-
-    def has_permission(self, request: Request, view: Any) -> bool:
-        token = request.query_params.get("token")
-        if token:
-            granted = flow_for_token(token)
-            if granted is not None and granted[0] == str(view.kwargs.get("id")):
-                view.granted_document = granted[1]
-                return True
-        return ScopePermission().has_permission(request, view)
-
-
 class FlowDocumentView(BaseAPIView):
     """`GET /flows/{id}/document`: the PDF, by signed link (no token needed) or with `flows.read`."""
 
     required_scopes: ClassVar[dict[str, str]] = {"GET": READ}
-    permission_classes = [SignedLinkOrScope]
+    permission_classes = [signed_link_or_scope(flow_for_token, "granted_document")]
     content_negotiation_class = FirstRendererNegotiation
     granted_document: str | None = None
 

@@ -10,7 +10,6 @@ from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.parsers import MultiPartParser
-from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -20,7 +19,7 @@ from core.api.examples import with_request_examples
 from core.api.fast import wire_rows
 from core.api.negotiation import FirstRendererNegotiation
 from core.api.pagination import CREATED_AT, SortField
-from core.api.permissions import ScopePermission
+from core.api.permissions import signed_link_or_scope
 from core.api.renderers import PreCamelized
 from core.api.views import UUID_PATTERN, BaseAPIView, ListMixin, RetrieveMixin, TeamScopedViewSet
 from core.exceptions import InvalidInputError
@@ -218,24 +217,11 @@ class JobAttachmentViewSet(ListMixin, TeamScopedViewSet):
         return self.respond(self.get_queryset().get(pk=attachment.pk), status.HTTP_201_CREATED)
 
 
-class SignedFileLinkOrScope(BasePermission):
-    """A valid signed link for this file is enough; otherwise a token with `jobs.read`."""
-
-    def has_permission(self, request: Request, view: Any) -> bool:
-        token = request.query_params.get("token")
-        if token:
-            granted = file_for_token(token)
-            if granted is not None and granted[0] == str(view.kwargs.get("id")):
-                view.granted_file = granted[1]
-                return True
-        return ScopePermission().has_permission(request, view)
-
-
 class JobFileView(BaseAPIView):
     """A stored job file by signed link (no token needed) or with `jobs.read` in the caller's team."""
 
     required_scopes: ClassVar[dict[str, str]] = {"GET": Scope.JOBS_READ}
-    permission_classes = [SignedFileLinkOrScope]
+    permission_classes = [signed_link_or_scope(file_for_token, "granted_file")]
     content_negotiation_class = FirstRendererNegotiation
     granted_file: str | None = None
     kind: ClassVar[str]
