@@ -26,7 +26,7 @@ from mcp.client.streamable_http import streamable_http_client
 
 from tests.conftest import World
 from tests.factories import JobTypeFactory
-from tests.mcp.live import free_port
+from tests.mcp.live import disconnect_server_threads, free_port
 
 pytestmark = pytest.mark.django_db(transaction=True)
 ROOT = Path(__file__).resolve().parents[2]
@@ -84,11 +84,7 @@ def two_workers(world: World) -> Iterator[list[int]]:
         for server in servers:
             server.terminate()
             server.wait(timeout=30)
-        with connection.cursor() as cursor:  # the workers' sessions, so the test database can be dropped
-            cursor.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-            )
+        disconnect_server_threads()  # the workers' sessions, so the test database can be dropped
 
 
 def test_the_official_client_works_against_two_workers(two_workers: list[int], world: World) -> None:
