@@ -227,6 +227,8 @@ class Invoice(TeamOwnedModel):
     paid_by_key = models.ForeignKey(
         "accounts.APIKey", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # When the invoice was last emailed to the client (see `InvoiceSend`, the send log); null until then.
+    sent_at = models.DateTimeField(null=True, blank=True)
     voided_at = models.DateTimeField(null=True, blank=True)
     voided_by_user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -301,3 +303,41 @@ class InvoiceLine(models.Model):
 
     def __str__(self) -> str:
         return self.description
+
+
+class SendStatus(models.TextChoices):
+    SENDING = "SENDING", "Handed to the mail server; not yet confirmed"
+    SENT = "SENT", "The mail server accepted it"
+    FAILED = "FAILED", "The mail server refused it or could not be reached"
+
+
+class InvoiceSend(TeamOwnedModel):
+    """One entry of an invoice's send log: to whom, when, by whom, and how it ended.
+
+    `request` numbers the sends of one invoice (the first send is 1, each explicit resend adds one);
+    with the unique (invoice, request) key an invoice is emailed at most once per request.
+    """
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="sends")
+    request = models.PositiveIntegerField()
+    recipients = models.JSONField(default=list)
+    status = models.CharField(max_length=16, choices=SendStatus.choices, default=SendStatus.SENDING)
+    error = models.TextField(blank=True)
+    message_id = models.CharField(max_length=300, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    sent_by_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    sent_by_key = models.ForeignKey(
+        "accounts.APIKey", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ("invoice", "request")
+        constraints = [
+            models.UniqueConstraint(fields=("invoice", "request"), name="invoicesend_one_per_request"),
+        ]
+        indexes = [models.Index(fields=("team", "created_at", "id"), name="invoicesend_team_created_idx")]
+
+    def __str__(self) -> str:
+        return f"Send #{self.request} to {', '.join(self.recipients)}: {self.status}"

@@ -1,5 +1,6 @@
 """Writes for invoicing: drafts and the invoice life cycle (profile and template: `invoicing.profile`;
-rates and contracts: `invoicing.price_lists`; payment: `invoicing.payments`, all re-exported here).
+rates and contracts: `invoicing.price_lists`; payment: `invoicing.payments`; sending to the client:
+`invoicing.sending`, all re-exported here).
 
 Every function takes the team and the acting user or key, does one business action in one
 transaction, and locks what it changes. Finalize locks the team's profile row first — that row
@@ -40,6 +41,8 @@ from invoicing.profile import TEMPLATE_FIELDS as TEMPLATE_FIELDS
 from invoicing.profile import locked_profile
 from invoicing.profile import upsert_profile as upsert_profile
 from invoicing.profile import upsert_template as upsert_template
+from invoicing.sending import MailDeliveryError as MailDeliveryError
+from invoicing.sending import send_invoice as send_invoice
 from jobs.models import Job, JobStatus
 from projects.models import Client
 from webhooks.models import EventType

@@ -40,6 +40,7 @@ class EventType(models.TextChoices):
     INVOICE_FINALIZED = "invoice.finalized", "An invoice was finalized"
     INVOICE_APPROVED = "invoice.approved", "An invoice was approved"
     INVOICE_PAID = "invoice.paid", "An invoice was marked paid"
+    INVOICE_SENT = "invoice.sent", "An invoice was emailed to the client"
     PLAN_JOB_CREATED = "plan.job_created", "A maintenance plan created a visit's job"
     PLAN_DUE_SOON = "plan.due_soon", "A maintenance plan's visit is due soon (its reminder point)"
 

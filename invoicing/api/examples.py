@@ -74,3 +74,9 @@ VOID = request_example(
 )
 
 MARK_PAID = request_example("Record the payment", {"invoiceId": PLACEHOLDER_ID, "paidAt": "2027-02-10"}, INVOICE_ID)
+
+SEND = request_example(
+    "Email the invoice to the client",
+    {"invoiceId": PLACEHOLDER_ID},
+    INVOICE_ID + ' Add `"resend": true` to email an invoice that was sent already.',
+)

@@ -250,6 +250,9 @@ class InvoiceSerializer(serializers.ModelSerializer[Invoice]):
     voided_by = ActorField("voided_by")
     paid_by = ActorField("paid_by", help_text="Who marked the invoice paid.")
     paid_at = serializers.DateField(allow_null=True, help_text="The day the client paid; null while unpaid.")
+    sent_at = serializers.DateTimeField(
+        allow_null=True, help_text="When the invoice was last emailed to the client; null until it is sent."
+    )
 
     class Meta:
         model = Invoice
@@ -257,7 +260,7 @@ class InvoiceSerializer(serializers.ModelSerializer[Invoice]):
             "id", "number", "status", "client", "contract_id", "currency", "issue_date", "due_date",
             "payment_terms_days", "subtotal", "tax_total", "total", "notes", "void_reason",
             "created_by", "finalized_by", "approved_by", "voided_by", "paid_by",
-            "created_at", "updated_at", "finalized_at", "approved_at", "voided_at", "paid_at",
+            "created_at", "updated_at", "finalized_at", "approved_at", "voided_at", "paid_at", "sent_at",
         )  # fmt: skip
         read_only_fields = fields
 
@@ -314,6 +317,16 @@ class InvoiceActionSerializer(InputSerializer):
 class InvoiceMarkPaidSerializer(InputSerializer):
     invoice_id = TeamObjectField(Invoice)
     paid_at = serializers.DateField(help_text="The day the client paid (not after today in the team's time zone).")
+
+
+class InvoiceSendSerializer(InputSerializer):
+    invoice_id = TeamObjectField(Invoice)
+    resend = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Email it again although it was sent already (a new send); without it a sent invoice is not "
+        "emailed twice.",
+    )
 
 
 class InvoiceVoidSerializer(InputSerializer):

@@ -13,6 +13,7 @@ from rest_framework.response import Response
 
 from accounts.models import Team
 from accounts.scopes import Scope
+from core.api.errors import ServiceUnavailable
 from core.api.examples import with_request_examples
 from core.api.negotiation import FirstRendererNegotiation
 from core.api.pagination import CREATED_AT, SortField
@@ -29,6 +30,7 @@ from invoicing.api.serializers import (
     InvoiceDetailSerializer,
     InvoiceDraftSerializer,
     InvoiceMarkPaidSerializer,
+    InvoiceSendSerializer,
     InvoiceSerializer,
     InvoiceTemplateSerializer,
     InvoiceTemplateUpsertSerializer,
@@ -42,7 +44,7 @@ from invoicing.documents import PDF_CONTENT_TYPE, invoice_filename, render_invoi
 from invoicing.models import UNDATED_SORT_DATE, Contract, Invoice, InvoiceTemplate, InvoicingProfile, Rate
 
 TAGS = ["invoices"]
-BODY_ID_ACTIONS = {"draft", "finalize", "approve", "void", "mark_paid"}
+BODY_ID_ACTIONS = {"draft", "finalize", "approve", "void", "mark_paid", "send"}
 READ, WRITE = Scope.INVOICES_READ, Scope.INVOICES_WRITE
 
 
@@ -150,6 +152,7 @@ class ContractViewSet(ListMixin, TeamScopedViewSet):
     approve=examples.APPROVE,
     void=examples.VOID,
     mark_paid=examples.MARK_PAID,
+    send=examples.SEND,
 )
 @extend_schema_view(
     list=extend_schema(summary="List invoices", tags=TAGS),
@@ -180,6 +183,15 @@ class ContractViewSet(ListMixin, TeamScopedViewSet):
         description="Records `paidAt` (the day the client paid, not in the future) and emits `invoice.paid`. "
         "409 for a draft or void invoice, or one already marked paid; send an `Idempotency-Key` to retry safely.",
     ),
+    send=_write(
+        "Email a finalized or approved invoice's PDF to the client",
+        InvoiceSendSerializer,
+        InvoiceDetailSerializer,
+        description="Sends the PDF to the client's email address and sets `sentAt`; emits `invoice.sent`. "
+        "An invoice already sent is not emailed again (200, unchanged) unless `resend` is true. 409 for a draft "
+        "or void invoice, a client without an email address, or while a send of it is under way; 503 when the "
+        "mail server refuses or cannot be reached (the send log says FAILED; retry).",
+    ),
     pdf=extend_schema(
         summary="Download an invoice as PDF",
         description="The invoice rendered with the team's invoice template and invoicing profile (the seller "
@@ -199,7 +211,7 @@ class InvoiceViewSet(ListMixin, RetrieveMixin, TeamScopedViewSet):
     }
     required_scopes: ClassVar[dict[str, str]] = {
         **dict.fromkeys(("list", "retrieve", "defaults", "pdf"), READ),
-        **dict.fromkeys(("draft", "finalize", "approve", "void", "mark_paid"), WRITE),
+        **dict.fromkeys(("draft", "finalize", "approve", "void", "mark_paid", "send"), WRITE),
     }
 
     @property
@@ -258,6 +270,17 @@ class InvoiceViewSet(ListMixin, RetrieveMixin, TeamScopedViewSet):
         invoice = services.mark_invoice_paid(
             team=self.team, actor=self.actor, invoice=data["invoice_id"], paid_at=data["paid_at"]
         )
+        return self._fresh(invoice)
+
+    @action(detail=False, methods=["post"])
+    def send(self, request: Request) -> Response:
+        data = self.validated(InvoiceSendSerializer)
+        try:
+            invoice = services.send_invoice(
+                team=self.team, actor=self.actor, invoice=data["invoice_id"], resend=data["resend"]
+            )
+        except services.MailDeliveryError as exc:
+            raise ServiceUnavailable(str(exc)) from exc  # a 503 with Retry-After, like any unreachable service
         return self._fresh(invoice)
 
     # The PDF answers on success; errors (401/403/404) stay JSON whatever `Accept` asks for.
