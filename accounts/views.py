@@ -56,7 +56,7 @@ NEW_TOKEN_SESSION_KEY = "new_api_key_once"  # noqa: S105 - a session key name, n
 
 def role_home_url(request: HttpRequest) -> str:
     """Where a person's work is: engineers their jobs, dispatchers today's jobs, finance the
-    invoices, owners and admins the dashboard; people without admin access their settings."""
+    billing desk, owners and admins the dashboard; people without admin access their settings."""
     user = request.user
     if not (user.is_active and user.is_staff):
         return reverse("settings")
@@ -67,7 +67,7 @@ def role_home_url(request: HttpRequest) -> str:
     if role == Role.DISPATCHER:
         return f"{jobs}?due=today"
     if role == Role.FINANCE:
-        return reverse("admin:invoicing_invoice_changelist")
+        return reverse("admin:invoicing_invoice_billing_desk")
     return reverse("admin:index")
 
 

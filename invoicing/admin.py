@@ -20,19 +20,17 @@ from django.utils.html import format_html, format_html_join
 
 from accounts.models import Actor, Team
 from core.admin import (
-    DashboardTile,
     TeamScopedAdmin,
     TeamScopedInline,
     changelist_action,
-    dashboard_panel,
     kept_inline_forms,
     permitted_team_ids,
-    registered_admin,
     saved_by_service,
 )
 from core.exceptions import DomainError
 from invoicing import services
 from invoicing.admin_actions import InvoiceObjectActions
+from invoicing.admin_desk import InvoiceSendInline, PaymentStatusFilter, SentFilter, desk_urls
 from invoicing.documents import PDF_CONTENT_TYPE, invoice_filename, render_invoice_pdf
 from invoicing.models import (
     TAX_RATE_DIGITS,
@@ -216,11 +214,11 @@ class InvoiceLineInline(TeamScopedInline):
 @admin.register(Invoice)
 class InvoiceAdmin(InvoiceObjectActions, TeamScopedAdmin):
     list_display = ("__str__", "client", "status", "issue_date", "due_date", "amount", "team", "created_at", "pdf")
-    list_filter = ("status", "issue_date", "currency")
+    list_filter = ("status", PaymentStatusFilter, SentFilter, "issue_date", "currency")
     list_select_related = ("client", "team")
     search_fields = ("number", "client__name", "notes")
     ordering = ("-created_at", "-id")
-    inlines = (InvoiceLineInline,)
+    inlines = (InvoiceLineInline, InvoiceSendInline)
     actions = ("finalize_invoices", "approve_invoices")
     show_full_result_count = False
     service_error_fields = {"clientId": "client", "issueDate": "issue_date", "invoiceId": "status"}
@@ -228,7 +226,7 @@ class InvoiceAdmin(InvoiceObjectActions, TeamScopedAdmin):
     add_fields = ("team", "client", "issue_date", "notes")
     change_fields = ("team", "number", "status", "pdf", "client", "contract", "currency", "issue_date", "due_date",
                      "payment_terms_days", "notes", "subtotal", "tax_total", "total", "void_reason", "people",
-                     "created_at", "finalized_at", "approved_at", "voided_at")  # fmt: skip
+                     "created_at", "finalized_at", "approved_at", "voided_at", "sent_at", "paid_at")  # fmt: skip
     draft_editable = ("issue_date", "notes")
 
     @admin.display(description="Total", ordering="total")
@@ -242,7 +240,7 @@ class InvoiceAdmin(InvoiceObjectActions, TeamScopedAdmin):
 
     def get_urls(self) -> list[URLPattern]:
         pdf = self.admin_site.admin_view(self.pdf_view)
-        return [path("<uuid:pk>/pdf/", pdf, name="invoicing_invoice_pdf"), *super().get_urls()]
+        return [path("<uuid:pk>/pdf/", pdf, name="invoicing_invoice_pdf"), *desk_urls(self), *super().get_urls()]
 
     def pdf_view(self, request: HttpRequest, pk: Any) -> HttpResponse:
         """The invoice as the API renders it (`GET /v1/invoices/{id}/pdf`); another team's id is a 404."""
@@ -386,14 +384,3 @@ def draft_invoices_from_jobs(modeladmin: admin.ModelAdmin[Job], request: HttpReq
         )
     if refused:
         modeladmin.message_user(request, "Not drafted — " + "; ".join(refused), messages.WARNING)
-
-
-@dashboard_panel
-def drafts_dashboard(request: HttpRequest) -> list[DashboardTile]:
-    """Draft invoices waiting to be finalized, counted over the invoices this person may see."""
-    invoice_admin = registered_admin(Invoice)
-    if not isinstance(invoice_admin, InvoiceAdmin) or not invoice_admin.has_view_permission(request):
-        return []
-    drafts = invoice_admin.get_queryset(request).filter(status=InvoiceStatus.DRAFT).order_by().count()
-    url = f"{reverse('admin:invoicing_invoice_changelist')}?status__exact={InvoiceStatus.DRAFT}"
-    return [DashboardTile("Needs attention", "Drafts to finalize", drafts, url, "warn" if drafts else "good")]

@@ -1,4 +1,5 @@
-"""The buttons on an invoice's page in the admin: finalize, approve and void, each through `invoicing.services`.
+"""The buttons on an invoice's page in the admin: finalize, approve, send, mark paid and void, each through
+`invoicing.services`.
 
 Kept beside `invoicing/admin.py` (which `InvoiceAdmin` mixes this into) so that file stays one concern
 under 400 lines; the mechanism is `core.admin_actions`.
@@ -15,6 +16,7 @@ from accounts.models import Actor
 from core.admin_actions import ReasonForm, object_action
 from invoicing import selectors, services
 from invoicing.models import Invoice, InvoiceStatus
+from invoicing.sending import SENDABLE
 
 
 def _actor(request: HttpRequest) -> Actor:
@@ -28,9 +30,10 @@ class PaidForm(forms.Form):
 
 
 class InvoiceObjectActions:
-    """Finalize a draft, approve a finalized invoice, mark it paid, void a finalized one that is not paid."""
+    """Finalize a draft, approve a finalized invoice, send it to the client (again), mark it paid, void a
+    finalized one that is not paid."""
 
-    object_actions: tuple[str, ...] = ("finalize", "approve", "mark_paid", "void")
+    object_actions: tuple[str, ...] = ("finalize", "approve", "send", "resend", "mark_paid", "void")
 
     @object_action(
         label="Finalize",
@@ -45,6 +48,24 @@ class InvoiceObjectActions:
     def approve(self, request: HttpRequest, invoice: Invoice, data: dict[str, Any]) -> str:
         approved = services.approve_invoice(team=invoice.team, actor=_actor(request), invoice=invoice)
         return f"Approved {approved.number}."
+
+    @object_action(
+        label="Send to client",
+        when=lambda invoice: invoice.status in SENDABLE and invoice.sent_at is None,
+        confirm="The invoice's PDF is emailed to the client's email address.",
+    )
+    def send(self, request: HttpRequest, invoice: Invoice, data: dict[str, Any]) -> str:
+        sent = services.send_invoice(team=invoice.team, actor=_actor(request), invoice=invoice)
+        return f"Sent {sent.number} to {sent.client.email}."
+
+    @object_action(
+        label="Send again",
+        when=lambda invoice: invoice.status in SENDABLE and invoice.sent_at is not None,
+        confirm="The invoice was sent already: the client gets the PDF once more.",
+    )
+    def resend(self, request: HttpRequest, invoice: Invoice, data: dict[str, Any]) -> str:
+        sent = services.send_invoice(team=invoice.team, actor=_actor(request), invoice=invoice, resend=True)
+        return f"Sent {sent.number} again to {sent.client.email}."
 
     @object_action(
         label="Mark paid",

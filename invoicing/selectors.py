@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, Max, Min, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import Team
@@ -25,6 +25,7 @@ from invoicing.models import (
     Rate,
     RateUnit,
 )
+from jobs.models import Job, JobStatus
 from projects.models import Client
 
 
@@ -170,3 +171,22 @@ def payment_status_match(*, team: Team, status: PaymentStatus) -> Q:
     if status == PaymentStatus.OVERDUE:
         return unpaid & Q(due_date__lt=team_today(team))
     return unpaid
+
+
+def ready_to_bill(*, team: Team) -> QuerySet[Job]:
+    """Completed jobs of a client that are on no live invoice (a draft counts; a void invoice frees its jobs)."""
+    billed = InvoiceLine.objects.filter(is_live=True, job__isnull=False, invoice__team=team).values("job_id")
+    return Job.objects.for_team(team).filter(status=JobStatus.COMPLETED, client__isnull=False).exclude(pk__in=billed)
+
+
+def ready_to_bill_by_client(*, team: Team) -> QuerySet[Any]:
+    """One row per client with jobs ready to bill: `client_id`, `client_name`, `jobs`, `since` (the oldest
+    completion) and `latest`; the longest waiting first."""
+    return (
+        ready_to_bill(team=team)
+        .values("client_id")
+        .annotate(
+            client_name=Max("client__name"), jobs=Count("id"), since=Min("completed_at"), latest=Max("completed_at")
+        )
+        .order_by("since", "client_name", "client_id")
+    )

@@ -197,7 +197,7 @@ def test_finance_finalizes_approves_and_voids_from_the_invoice_page(world: World
     draft.refresh_from_db()
     assert draft.status == InvoiceStatus.FINALIZED and draft.number
     assert f"Finalized as {draft.number}." in messages_of(done)
-    assert [button.name for button in done.context["object_actions"]] == ["approve", "mark_paid", "void"]
+    assert [button.name for button in done.context["object_actions"]] == ["approve", "send", "mark_paid", "void"]
 
     void_without_reason = finance.post(action_url("invoicing/invoice", draft, "void"), {"void-reason": ""})
     assert void_without_reason.status_code == 400
@@ -225,7 +225,7 @@ def test_finance_marks_an_invoice_paid_from_its_page(world: World) -> None:
     invoice.refresh_from_db()
     assert str(invoice.paid_at)[:10] == "2026-11-02"
     assert f"Marked {invoice.number} paid on 02 Nov 2026." in messages_of(paid)
-    assert [button.name for button in paid.context["object_actions"]] == ["approve"]  # no void once paid
+    assert [button.name for button in paid.context["object_actions"]] == ["approve", "send"]  # no void once paid
     assert staff_client(world.a.dispatcher).post(url).status_code == 403
 
 
