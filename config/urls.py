@@ -14,6 +14,8 @@ urlpatterns = [
     path("", include((oauth_views.urlpatterns, "oauth2_provider"))),
     path("settings/authorized-apps/", oauth_views.authorized_apps_view, name="oauth-authorized-apps"),
     path("settings/developer/webhooks/", include("webhooks.urls")),
+    # The dispatch board: the team's week by engineer (see docs/jobs.md).
+    path("board/", include("jobs.board.urls")),
     # The demo's sent mail (only while no EMAIL_URL is configured; see core/outbox.py).
     path("", include("core.outbox_views")),
     # Sign-in, password change, team switcher and Settings > Developer (see docs/settings-page.md).

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet, Value
+from django.db.models.functions import Coalesce
 
-from accounts.models import Team
+from accounts.models import Role, Team, User
 from core.exceptions import InvalidInputError
-from jobs.models import Job, JobAttachment, JobEvent, JobSignature, JobType
+from jobs.models import UNSCHEDULED_SORT_DATE, Job, JobAttachment, JobEvent, JobSignature, JobStatus, JobType
+from projects.models import Client, Project
 
 JOB_RELATIONS = ("job_type", "assigned_to", "created_by_user", "created_by_key", "client", "site", "asset", "project")
 
@@ -94,3 +97,58 @@ def stored_file(
     if thumbnail:
         return (attachment.thumbnail, "image/jpeg") if attachment.thumbnail else None
     return attachment.file, attachment.content_type
+
+
+# --- The dispatch board: one week of the team's jobs, and the people they are assigned to -----------
+
+
+def board_jobs_for(
+    *,
+    team: Team,
+    first_day: dt.date,
+    last_day: dt.date,
+    job_type: JobType | None = None,
+    project: Project | None = None,
+    client: Client | None = None,
+) -> QuerySet[Job]:
+    """The team's jobs scheduled between two days (inclusive), cancelled ones left out, with what a board
+    card shows (type, client, site, project, assignee) joined in one query.
+
+    The day is read through the same expression as the jobs' schedule indexes, so the week is a range
+    scan of `(team, day)` however many jobs the team has in other weeks.
+    """
+    day = Coalesce(F("scheduled_date"), Value(UNSCHEDULED_SORT_DATE))
+    queryset = (
+        Job.objects.for_team(team)
+        .alias(board_day=day)
+        .filter(board_day__gte=first_day, board_day__lte=last_day)
+        .exclude(status=JobStatus.CANCELLED)
+        .select_related("job_type", "client", "site", "project", "assigned_to")
+        .only(*BOARD_JOB_FIELDS)
+        .order_by("scheduled_date", "scheduled_start", "created_at", "id")
+    )
+    if job_type is not None:
+        queryset = queryset.filter(job_type=job_type)
+    if project is not None:
+        queryset = queryset.filter(project=project)
+    if client is not None:
+        queryset = queryset.filter(client=client)
+    return queryset
+
+
+BOARD_JOB_FIELDS = (
+    "team", "status", "scheduled_date", "scheduled_start", "scheduled_end", "notes", "created_at",
+    "job_type__name", "client__name", "site__name", "site__postcode", "project__name",
+    "assigned_to__full_name", "assigned_to__email", "assigned_to__is_active",
+)  # fmt: skip
+
+
+def team_engineers(*, team: Team) -> QuerySet[User]:
+    """The team's active members with the engineer role, by name: who a job may be dispatched to."""
+    return (
+        User.objects.filter(
+            memberships__team=team, memberships__is_active=True, memberships__role=Role.ENGINEER, is_active=True
+        )
+        .only("full_name", "email")
+        .order_by("full_name", "email")
+    )
