@@ -160,7 +160,6 @@ def billing_desk(model_admin: admin.ModelAdmin[Invoice], request: HttpRequest) -
     return TemplateResponse(request, "admin/invoicing/billing_desk.html", context)
 
 
-@require_POST
 def draft_for_client(model_admin: admin.ModelAdmin[Invoice], request: HttpRequest, client_id: Any) -> HttpResponse:
     """Draft one invoice of the client's jobs ready to bill, then open it (or say why not, on the desk)."""
     team = _desk_team(request)
@@ -194,6 +193,7 @@ def desk_urls(model_admin: admin.ModelAdmin[Invoice]) -> list[URLPattern]:
     def desk(request: HttpRequest) -> HttpResponse:
         return billing_desk(model_admin, request)
 
+    @require_POST
     def draft(request: HttpRequest, client_id: Any) -> HttpResponse:
         return draft_for_client(model_admin, request, client_id)
 
