@@ -12,6 +12,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from accounts.key_lookup import forget_api_key
 from accounts.models import APIKey, Invitation, Membership, Role, Team, User, hash_token
 from accounts.scopes import invalid_scopes
 from core.exceptions import DomainError, InvalidInputError, StateConflictError
@@ -264,8 +265,6 @@ def create_api_key(*, team: Team, name: str, scopes: Iterable[str], created_by: 
 
 def revoke_api_key(*, key: APIKey) -> APIKey:
     """Revoke a key: its next request is a 401 (every worker's lookup cache lets go within a second)."""
-    from core.api.authentication import forget_api_key
-
     if key.revoked_at is None:
         key.revoked_at = timezone.now()
         key.save(update_fields=["revoked_at"])

@@ -12,9 +12,8 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from accounts.models import Actor, Team
-from core.api.fast import iso_datetime
-from core.api.renderers import dumps
 from core.exceptions import InvalidInputError, StateConflictError
+from core.wire import dumps, iso_datetime
 from webhooks.models import (
     ALL_EVENTS,
     EVENT_RETENTION,

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import hmac
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.conf import settings
 from django.utils import timezone
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.request import Request
 
+from accounts.key_lookup import find_api_key
 from accounts.models import LAST_USED_WRITE_INTERVAL, Actor, APIKey, Team, User, hash_token
 from accounts.oauth import resolve_oauth_token
 
@@ -40,36 +39,10 @@ class APIPrincipal:
         return Actor(user=self.user, api_key=api_key)
 
 
-# Looked-up keys are kept in the worker's memory for `API_KEY_CACHE_SECONDS` (default 1 s), so that
-# a busy integration costs no query per request; a revocation or expiry reaches every worker within
-# that time (and the revoking worker at once). Entries hold only the hash, never the token.
-_key_cache: dict[str, tuple[float, APIKey]] = {}
-_KEY_CACHE_MAX = 10_000
-
-
-def _find_key(digest: str) -> APIKey | None:
-    ttl = float(getattr(settings, "API_KEY_CACHE_SECONDS", 1.0))
-    now = time.monotonic()
-    cached = _key_cache.get(digest)
-    if cached is not None and cached[0] > now:
-        return cached[1]
-    key = APIKey.objects.select_related("team", "created_by").filter(hashed_token=digest).first()
-    if key is not None and ttl > 0:
-        if len(_key_cache) >= _KEY_CACHE_MAX:
-            _key_cache.clear()
-        _key_cache[digest] = (now + ttl, key)
-    return key
-
-
-def forget_api_key(hashed_token: str) -> None:
-    """Drop a key from this worker's lookup cache (called when a key is revoked)."""
-    _key_cache.pop(hashed_token, None)
-
-
 def authenticate_api_key(token: str) -> APIPrincipal:
     """Resolve an `se_…` token to its principal or raise 401. Lookup is by SHA-256, compared in constant time."""
     digest = hash_token(token)
-    key = _find_key(digest)
+    key = find_api_key(digest)
     if key is None or not hmac.compare_digest(key.hashed_token, digest):
         raise AuthenticationFailed("Invalid API key.")
     now = timezone.now()

@@ -12,20 +12,14 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from django.conf import settings
 from django.core.exceptions import EmptyResultSet
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Model, QuerySet
 from psycopg.abc import Buffer
 from psycopg.adapt import Loader
 
-DATETIME_FORMAT = str(settings.REST_FRAMEWORK["DATETIME_FORMAT"])
-
-
-def iso_datetime(value: dt.datetime | str | None) -> str | None:
-    if value is None or isinstance(value, str):  # already on the wire's format (`wire_rows`)
-        return value
-    return value.astimezone(dt.UTC).strftime(DATETIME_FORMAT)
+from core.wire import DATETIME_FORMAT
+from core.wire import iso_datetime as iso_datetime  # hot rows format timestamps with the rest of this module
 
 
 def iso_date(value: dt.date | str | None) -> str | None:
