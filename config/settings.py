@@ -238,7 +238,7 @@ LOGGING = {
 # keys their authors chose, in both directions.
 FREE_FORM_JSON_FIELDS = (
     "payload", "result", "payload_schema", "payloadSchema", "attributes", "attributes_schema", "attributesSchema",
-    "snapshot",
+    "snapshot", "result_schema", "resultSchema",
 )  # fmt: skip
 JSON_CAMEL_CASE = {
     "JSON_UNDERSCOREIZE": {

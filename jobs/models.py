@@ -38,6 +38,9 @@ class JobType(TeamOwnedModel):
     name = models.CharField(max_length=200)
     description = models.TextField(blank=True)
     payload_schema = models.JSONField(null=True, blank=True, help_text="JSON Schema (2020-12) for job payloads.")
+    result_schema = models.JSONField(
+        null=True, blank=True, help_text="JSON Schema (2020-12) for the result recorded when a job is completed."
+    )
     active = models.BooleanField(default=True)
 
     class Meta:

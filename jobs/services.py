@@ -9,8 +9,6 @@ from typing import Any
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import SchemaError
 
 from accounts.models import Actor, Membership, Team, User
 from assets.models import Asset
@@ -18,6 +16,9 @@ from core.exceptions import InvalidInputError, StateConflictError
 from core.timerange import team_zone
 from jobs.attachments import SignatureInput, check_photo, decode_signature_png, thumbnail_of
 from jobs.models import Job, JobAttachment, JobEvent, JobSignature, JobStatus, JobType, ResultType
+from jobs.schemas import check_payload_schema as check_payload_schema  # re-exported (admin, projects)
+from jobs.schemas import check_schema, validate_result
+from jobs.schemas import validate_payload as validate_payload
 from jobs.signals import job_completed
 from projects.models import Client, Project, Site
 from webhooks.models import EventType
@@ -46,33 +47,6 @@ VERBS = {
 }
 
 
-def check_payload_schema(schema: Any) -> None:
-    """Refuse (400 on `payloadSchema`) anything that is not a valid JSON Schema object."""
-    if not isinstance(schema, dict):
-        raise InvalidInputError("payloadSchema must be a JSON Schema object.", "payloadSchema")
-    try:
-        Draft202012Validator.check_schema(schema)
-    except SchemaError as exc:
-        where = ".".join(str(p) for p in exc.absolute_path)
-        path = ".".join(filter(None, ["payloadSchema", where]))
-        raise InvalidInputError(f"Not a valid JSON Schema: {exc.message}", path) from None
-
-
-def validate_payload(job_type: JobType, payload: Any) -> None:
-    """Validate a payload against its type's schema: one 400 issue per failure, dotted path under `payload`."""
-    if not isinstance(payload, dict):
-        raise InvalidInputError("payload must be a JSON object.", "payload")
-    if not job_type.payload_schema:
-        return
-    validator = Draft202012Validator(job_type.payload_schema)
-    errors = sorted(validator.iter_errors(payload), key=lambda e: [str(p) for p in e.absolute_path])
-    if errors:
-        issues = [
-            (".".join(["payload", *(str(p) for p in error.absolute_path)]), error.message) for error in errors[:50]
-        ]
-        raise InvalidInputError(issues[0][1], issues=issues)
-
-
 def create_job_type(
     *,
     team: Team,
@@ -81,18 +55,43 @@ def create_job_type(
     name: str,
     description: str = "",
     payload_schema: Any = None,
+    result_schema: Any = None,
     active: bool = True,
 ) -> JobType:
     """Create a job type; its key is unique in the team (a duplicate is a 409)."""
     if payload_schema is not None:
-        check_payload_schema(payload_schema)
+        check_schema(payload_schema, "payloadSchema")
+    if result_schema is not None:
+        check_schema(result_schema, "resultSchema")
     try:
         with transaction.atomic():
             return JobType.objects.create(
-                team=team, key=key, name=name, description=description, payload_schema=payload_schema, active=active
-            )
+                team=team, key=key, name=name, description=description, payload_schema=payload_schema,
+                result_schema=result_schema, active=active,
+            )  # fmt: skip
     except IntegrityError:
         raise StateConflictError(f"A job type with key '{key}' already exists.", "key") from None
+
+
+# What may change on a job type; its key is fixed once created (integrations refer to it).
+EDITABLE_JOB_TYPE_FIELDS = ("name", "description", "payload_schema", "result_schema", "active")
+
+
+def update_job_type(*, job_type: JobType, actor: Actor, changes: Mapping[str, Any]) -> JobType:
+    """Change the given fields of a job type. A new schema applies to jobs created or completed from now on."""
+    unknown = set(changes) - set(EDITABLE_JOB_TYPE_FIELDS)
+    if unknown:
+        raise ValueError(f"Not editable job type fields: {sorted(unknown)}")
+    for field, wire in (("payload_schema", "payloadSchema"), ("result_schema", "resultSchema")):
+        if changes.get(field) is not None:
+            check_schema(changes[field], wire)
+    with transaction.atomic():
+        locked = JobType.objects.select_for_update().get(pk=job_type.pk)
+        for field, value in changes.items():
+            setattr(locked, field, value)
+        if changes:
+            locked.save(update_fields=[*changes, "updated_at"])
+    return locked
 
 
 def check_schedule(
@@ -328,6 +327,7 @@ def complete_job(
     The customer's signature (a PNG) is stored with the signer's name and the time, and the photos named
     (uploaded to this job before) are marked as taken at completion, in that same transaction.
     """
+    validate_result(job.job_type, result_type, result)
     changes: dict[str, Any] = {"result_type": result_type, "result": result}
     if notes is not None:
         changes["notes"] = notes

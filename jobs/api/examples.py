@@ -18,10 +18,30 @@ CREATE_JOB_TYPE = request_example(
                 "tenantPhone": {"type": "string", "maxLength": 50},
             },
         },
+        "resultSchema": {
+            "type": "object",
+            "required": ["certificateNumber"],
+            "properties": {
+                "certificateNumber": {"type": "string", "maxLength": 40},
+                "appliancesPassed": {"type": "integer", "minimum": 0},
+            },
+        },
         "active": True,
     },
     "Keys are unique in the team; a new team's starter catalogue already has boiler-service, "
     "heat-pump-check, heat-pump-install, solar-inspection and eicr (`GET /v1/job-types`).",
+)
+
+UPDATE_JOB_TYPE = request_example(
+    "Require a reading on completion",
+    {
+        "resultSchema": {
+            "type": "object",
+            "required": ["pressureBar"],
+            "properties": {"pressureBar": {"type": "number", "minimum": 0, "maximum": 5}},
+        }
+    },
+    "Only the fields sent change; the key is fixed.",
 )
 
 CREATE_JOB = request_example(

@@ -26,12 +26,19 @@ from projects.models import Client, Project, ProjectStatus, Site
 FREE_FORM = {"type": "object", "additionalProperties": True}
 
 
+RESULT_SCHEMA_HELP = "JSON Schema (2020-12) for the `result` given when a job of this type is completed."
+
+
 class JobTypeSerializer(serializers.ModelSerializer[JobType]):
     payload_schema = JSONObjectField(allow_null=True, help_text="JSON Schema (2020-12) for job payloads.")
+    result_schema = JSONObjectField(allow_null=True, help_text=RESULT_SCHEMA_HELP)
 
     class Meta:
         model = JobType
-        fields = ("id", "key", "name", "description", "payload_schema", "active", "created_at", "updated_at")
+        fields = (
+            "id", "key", "name", "description", "payload_schema", "result_schema", "active", "created_at",
+            "updated_at",
+        )  # fmt: skip
 
 
 class JobTypeCreateSerializer(InputSerializer):
@@ -39,7 +46,18 @@ class JobTypeCreateSerializer(InputSerializer):
     name = serializers.CharField(max_length=200)
     description = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
     payload_schema = JSONObjectField(required=False, allow_null=True, default=None)
+    result_schema = JSONObjectField(required=False, allow_null=True, default=None, help_text=RESULT_SCHEMA_HELP)
     active = serializers.BooleanField(required=False, default=True)
+
+
+class JobTypeUpdateSerializer(InputSerializer):
+    """Only the fields sent change; the key is fixed once created."""
+
+    name = serializers.CharField(required=False, max_length=200)
+    description = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    payload_schema = JSONObjectField(required=False, allow_null=True)
+    result_schema = JSONObjectField(required=False, allow_null=True, help_text=RESULT_SCHEMA_HELP)
+    active = serializers.BooleanField(required=False)
 
 
 class JobEventSerializer(serializers.ModelSerializer[JobEvent]):

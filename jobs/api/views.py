@@ -40,18 +40,27 @@ from jobs.api.serializers import (
     JobStartSerializer,
     JobTypeCreateSerializer,
     JobTypeSerializer,
+    JobTypeUpdateSerializer,
 )
 from jobs.attachments import MAX_PHOTO_BYTES, file_for_token
 from jobs.models import UNSCHEDULED_SORT_DATE, Job, JobAttachment, JobType
 from jobs.selectors import stored_file
 
 
-@with_request_examples(create=examples.CREATE_JOB_TYPE)
+@with_request_examples(create=examples.CREATE_JOB_TYPE, update_job_type=examples.UPDATE_JOB_TYPE)
 @extend_schema_view(
     list=extend_schema(summary="List job types", tags=["jobs"]),
     retrieve=extend_schema(summary="Get a job type", tags=["jobs"]),
     create=extend_schema(
         summary="Create a job type", tags=["jobs"], request=JobTypeCreateSerializer, responses={201: JobTypeSerializer}
+    ),
+    update_job_type=extend_schema(
+        summary="Update a job type",
+        description="Only the fields sent change; the `key` is fixed once created. A new `payloadSchema` or "
+        "`resultSchema` applies to jobs created or completed from then on.",
+        tags=["jobs"],
+        request=JobTypeUpdateSerializer,
+        responses={200: JobTypeSerializer},
     ),
 )
 class JobTypeViewSet(ListMixin, RetrieveMixin, TeamScopedViewSet):
@@ -61,6 +70,7 @@ class JobTypeViewSet(ListMixin, RetrieveMixin, TeamScopedViewSet):
         "list": Scope.JOBS_READ,
         "retrieve": Scope.JOBS_READ,
         "create": Scope.JOBS_WRITE,
+        "update_job_type": Scope.JOBS_WRITE,
     }
 
     def base_queryset(self, team: Team) -> QuerySet[JobType]:
@@ -69,6 +79,12 @@ class JobTypeViewSet(ListMixin, RetrieveMixin, TeamScopedViewSet):
     def create(self, request: Request) -> Response:
         job_type = services.create_job_type(team=self.team, actor=self.actor, **self.validated(JobTypeCreateSerializer))
         return self.respond(job_type, status.HTTP_201_CREATED)
+
+    @action(detail=True, methods=["post"], url_path="update", url_name="update")
+    def update_job_type(self, request: Request, id: str) -> Response:
+        job_type = self.get_object()
+        changes = self.validated(JobTypeUpdateSerializer)
+        return self.respond(services.update_job_type(job_type=job_type, actor=self.actor, changes=changes))
 
 
 def _transition_schema(summary: str, body: Any, description: str = "") -> Any:

@@ -132,13 +132,44 @@ class TestStartJob(TransitionContract):
     bad_inputs = [BadInput(path="force", body={"force": True})]
 
 
+RESULT_SCHEMA = {
+    "type": "object",
+    "required": ["fault_code"],
+    "properties": {"fault_code": {"type": "string", "pattern": "^E[0-9]+$"}, "pressureBar": {"type": "number"}},
+}
+
+
 class TestCompleteJob(TransitionContract):
     path, start_status, to_status = "/v1/jobs/{id}/complete", JobStatus.IN_PROGRESS, JobStatus.COMPLETED
     bad_inputs = [
         BadInput(path="resultType", body={}),
         BadInput(path="resultType", body={"resultType": "GREAT"}),
         BadInput(path="result", body={"resultType": "SUCCESS", "result": "fine"}),
+        BadInput(path="result.fault_code", body={"resultType": "PARTIAL", "result": {"fault_code": "bad"}}),
+        BadInput(path="result", body={"resultType": "SUCCESS"}),  # the schema's required reading
     ]
+
+    def make_object(self, team_world: TeamWorld) -> Job:
+        job_type = JobTypeFactory(team=team_world.team, result_schema=RESULT_SCHEMA)
+        return job_in(team_world, self.start_status, job_type=job_type)
+
+    def test_every_result_error_is_reported_at_once(self, world: World) -> None:
+        job = self.make_object(world.a)
+        body = {"resultType": "PARTIAL", "result": {"fault_code": 119, "pressureBar": "high"}}
+        response = world.api.post(self.url(job), body)
+        assert response.status_code == 400
+        assert sorted(response.issue_paths) == ["result.fault_code", "result.pressureBar"]
+        job.refresh_from_db()
+        assert job.status == JobStatus.IN_PROGRESS and job.result is None
+
+    @pytest.mark.parametrize("result_type", ["FAILED", "NO_ACCESS"])
+    def test_no_result_is_fine_when_nothing_could_be_measured(self, world: World, result_type: str) -> None:
+        job = self.make_object(world.a)
+        response = world.api.post(self.url(job), {"resultType": result_type})
+        assert response.status_code == 200 and response.data["result"] is None
+        other = self.make_object(world.a)
+        given = world.api.post(self.url(other), {"resultType": result_type, "result": {"fault_code": "x"}})
+        assert given.status_code == 400 and given.issue_paths == ["result.fault_code"], "a given result is checked"
 
     def body(self, world: World, obj: Any) -> dict[str, Any]:
         return {"resultType": "PARTIAL", "result": {"fault_code": "E119"}, "notes": "Part ordered"}
@@ -174,16 +205,50 @@ class TestCreateJobType(EndpointContract):
         BadInput(path="key", body={"key": "has spaces", "name": "Survey"}),
         BadInput(path="payloadSchema", body={"key": "survey", "name": "Survey", "payloadSchema": "yes"}),
         BadInput(path="payloadSchema.type", body={"key": "survey", "name": "S", "payloadSchema": {"type": "banana"}}),
+        BadInput(path="resultSchema", body={"key": "survey", "name": "Survey", "resultSchema": [1]}),
+        BadInput(path="resultSchema.type", body={"key": "survey", "name": "S", "resultSchema": {"type": "banana"}}),
     ]
 
     def body(self, world: World, obj: Any) -> dict[str, Any]:
-        return {"key": "survey", "name": "Site survey", "payloadSchema": SCHEMA}
+        return {"key": "survey", "name": "Site survey", "payloadSchema": SCHEMA, "resultSchema": RESULT_SCHEMA}
 
     def check_happy(self, world: World, obj: Any, response: ApiResponse) -> None:
         assert response.data["payloadSchema"] == SCHEMA
-        assert JobType.objects.get(team=world.a.team, key="survey")
+        assert response.data["resultSchema"] == RESULT_SCHEMA
+        assert JobType.objects.get(team=world.a.team, key="survey").result_schema == RESULT_SCHEMA
         duplicate = world.api.post(self.path, self.body(world, obj))
         assert duplicate.status_code == 409 and duplicate.issue_paths == ["key"]
+
+
+class TestUpdateJobType(EndpointContract):
+    method, path, scope = "post", "/v1/job-types/{id}/update", "jobs.write"
+    bad_inputs = [
+        BadInput(path="resultSchema", body={"resultSchema": "yes"}),
+        BadInput(path="resultSchema.required", body={"resultSchema": {"required": "reading"}}),
+        BadInput(path="payloadSchema.type", body={"payloadSchema": {"type": "banana"}}),
+        BadInput(path="key", body={"key": "renamed"}),
+        BadInput(path="name", body={"name": ""}),
+    ]
+
+    def make_object(self, team_world: TeamWorld) -> JobType:
+        return JobTypeFactory(team=team_world.team, key="meter-read", payload_schema=SCHEMA)
+
+    def body(self, world: World, obj: Any) -> dict[str, Any]:
+        return {"name": "Meter reading", "resultSchema": RESULT_SCHEMA}
+
+    def check_happy(self, world: World, obj: Any, response: ApiResponse) -> None:
+        obj.refresh_from_db()
+        assert (obj.name, obj.key, obj.payload_schema, obj.result_schema) == (
+            "Meter reading",
+            "meter-read",
+            SCHEMA,
+            RESULT_SCHEMA,
+        ), "only the fields sent change"
+        assert response.data["resultSchema"] == RESULT_SCHEMA
+        listed = world.api.get("/v1/job-types")
+        assert [t["resultSchema"] for t in listed.data] == [RESULT_SCHEMA]
+        cleared = world.api.post(self.url(obj), {"resultSchema": None})
+        assert cleared.status_code == 200 and cleared.data["resultSchema"] is None
 
 
 def test_site_of_another_team_is_refused(world: World) -> None:
