@@ -9,7 +9,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils import timezone
 
 from accounts.models import Actor
@@ -17,7 +17,6 @@ from accounts.roles import team_permissions
 from core.admin import (
     DashboardTile,
     ReadOnlyTeamScopedInline,
-    TeamConsistentForm,
     TeamScopedAdmin,
     dashboard_panel,
     is_staff,
@@ -27,36 +26,29 @@ from core.admin import (
 )
 from core.admin_actions import ReasonForm, object_action
 from core.admin_inlines import ContributedInlinesMixin
+from core.admin_schema import related_choices_view, type_schema_view
 from core.exceptions import DomainError, InvalidInputError
+from jobs.admin_forms import JobForm, JobTypeForm
 from jobs.models import Job, JobEvent, JobStatus, JobType, ResultType
 from jobs.services import (
     ALLOWED_FROM,
     EDITABLE_JOB_FIELDS,
+    EDITABLE_JOB_TYPE_FIELDS,
     assign_job,
     cancel_job,
-    check_payload_schema,
     complete_job,
     create_job,
     create_job_type,
     engineer_in_team,
     start_job,
     update_job,
+    update_job_type,
 )
+from projects.models import Site
 
 
 def actor_of(request: HttpRequest) -> Actor:
     return Actor(user=request.user)  # type: ignore[arg-type]
-
-
-class JobTypeForm(TeamConsistentForm):
-    def clean_payload_schema(self) -> Any:
-        schema = self.cleaned_data.get("payload_schema")
-        if schema is not None:
-            try:
-                check_payload_schema(schema)
-            except DomainError as exc:
-                raise forms.ValidationError(str(exc)) from None
-        return schema
 
 
 @admin.register(JobType)
@@ -67,7 +59,8 @@ class JobTypeAdmin(ContributedInlinesMixin, TeamScopedAdmin):
     list_select_related = ("team",)
     search_fields = ("name", "key", "description")
     ordering = ("name",)
-    fields = ("team", "key", "name", "description", "payload_schema", "active", "created_at", "updated_at")
+    fields = ("team", "key", "name", "description", "payload_schema", "result_schema", "active", "created_at",
+              "updated_at")  # fmt: skip
     readonly_fields = ("created_at", "updated_at")
     # Flows show the type's document templates inline here (`flows.admin`, through `change_page_inline`).
 
@@ -89,8 +82,15 @@ class JobTypeAdmin(ContributedInlinesMixin, TeamScopedAdmin):
             name=data["name"],
             description=data["description"],
             payload_schema=data["payload_schema"],
+            result_schema=data["result_schema"],
             active=data["active"],
         )
+
+    def change_object(self, request: HttpRequest, obj: JobType, form: Any) -> None:
+        changes = {name: form.cleaned_data[name] for name in EDITABLE_JOB_TYPE_FIELDS if name in form.changed_data}
+        if changes:
+            update_job_type(job_type=obj, actor=actor_of(request), changes=changes)
+        obj.refresh_from_db()
 
 
 class JobEventInline(ReadOnlyTeamScopedInline):
@@ -165,6 +165,15 @@ class JobAdmin(TeamScopedAdmin):
                      "assigned_at", "started_at", "completed_at", "cancelled_at", "updated_at")  # fmt: skip
     # Fields a person may change directly; everything else moves through a service.
     change_editable = ("scheduled_date", "assigned_to", "notes")
+    form = JobForm
+
+    def get_urls(self) -> list[Any]:
+        """The job form's helpers: a job type's payload schema, and a client's sites (both team-scoped)."""
+        helpers = [
+            path("type-schema/", type_schema_view(self, JobType, "payload_schema"), name="jobs_job_type_schema"),
+            path("client-sites/", related_choices_view(self, Site, "client"), name="jobs_job_client_sites"),
+        ]
+        return helpers + super().get_urls()
 
     @admin.display(description="Job", ordering="created_at")
     def short_id(self, job: Job) -> str:
@@ -224,9 +233,10 @@ class JobAdmin(TeamScopedAdmin):
         return bool(request.user.is_superuser or permitted_team_ids(request, Job, "change"))
 
     def get_autocomplete_fields(self, request: HttpRequest) -> list[str] | tuple[str, ...]:
-        """Autocomplete where the related admin can search (job types, people, clients, sites...)."""
+        """Autocomplete for assets and projects where their admin can search; the type, client, site and
+        assignee are plain selects (the payload form follows the type, the sites the client)."""
         names = []
-        for name in ("job_type", "assigned_to", "client", "site", "asset", "project"):
+        for name in ("asset", "project"):
             related_admin = registered_admin(Job._meta.get_field(name).related_model, self.admin_site)  # type: ignore[arg-type]
             if related_admin is not None and related_admin.search_fields:
                 names.append(name)

@@ -16,6 +16,7 @@ from core.exceptions import InvalidInputError, StateConflictError
 from core.timerange import team_zone
 from jobs.attachments import SignatureInput, check_photo, decode_signature_png, thumbnail_of
 from jobs.models import Job, JobAttachment, JobEvent, JobSignature, JobStatus, JobType, ResultType
+from jobs.rules import check_assignable
 from jobs.schemas import check_payload_schema as check_payload_schema  # re-exported (admin, projects)
 from jobs.schemas import check_schema, validate_result
 from jobs.schemas import validate_payload as validate_payload
@@ -303,7 +304,11 @@ def engineer_in_team(team: Team, user_id: Any) -> User:
 
 
 def assign_job(*, job: Job, actor: Actor, engineer: User) -> Job:
-    """Assign (or reassign, before start) an engineer who is a member of the job's team."""
+    """Assign (or reassign, before start) an engineer who is a member of the job's team.
+
+    Only engineers, owners and admins are assigned jobs (`jobs.rules.ASSIGNABLE_ROLES`).
+    """
+    check_assignable(team=job.team, engineer=engineer)
     return _transition(job, actor, JobStatus.ASSIGNED, note=f"Assigned to {engineer}", assigned_to=engineer)
 
 

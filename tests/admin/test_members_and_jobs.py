@@ -83,7 +83,7 @@ def test_a_refused_payload_is_a_form_error_not_a_500(world, staff_a):
 
 def test_reassigning_in_the_change_form_is_a_transition(world, staff_a):
     job = JobFactory(team=world.a.team)
-    body = {"scheduled_date": "2030-01-02", "assigned_to": world.a.dispatcher.pk, "notes": "n", **NO_EVENTS}
+    body = {"scheduled_date": "2030-01-02", "assigned_to": world.a.engineer.pk, "notes": "n", **NO_EVENTS}
     assert staff_a.post(f"/admin/jobs/job/{job.pk}/change/", body).status_code == 302
     job.refresh_from_db()
     assert job.status == JobStatus.ASSIGNED and str(job.scheduled_date) == "2030-01-02"

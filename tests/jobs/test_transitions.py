@@ -47,7 +47,7 @@ def test_full_lifecycle_records_every_event(world: World) -> None:
     world.api.post("/v1/job-types", {"key": "visit", "name": "Visit"})
     job_id = world.api.post("/v1/jobs", {"jobType": "visit"}).data["id"]
     world.api.post(f"/v1/jobs/{job_id}/assign", {"engineerId": str(world.a.engineer.pk)})
-    world.api.post(f"/v1/jobs/{job_id}/assign", {"engineerId": str(world.a.dispatcher.pk)})
+    world.api.post(f"/v1/jobs/{job_id}/assign", {"engineerId": str(world.a.owner.pk)})
     world.api.post(f"/v1/jobs/{job_id}/start")
     done = world.api.post(f"/v1/jobs/{job_id}/complete", {"resultType": "SUCCESS"})
     assert [(e["fromStatus"], e["toStatus"]) for e in done.data["events"]] == [
@@ -57,7 +57,7 @@ def test_full_lifecycle_records_every_event(world: World) -> None:
         ("ASSIGNED", "IN_PROGRESS"),
         ("IN_PROGRESS", "COMPLETED"),
     ]
-    assert done.data["assignedTo"]["id"] == str(world.a.dispatcher.pk)
+    assert done.data["assignedTo"]["id"] == str(world.a.owner.pk)
     assert all(e["actor"]["type"] == "apiKey" for e in done.data["events"])
 
 
