@@ -75,14 +75,30 @@ class SentFilter(admin.SimpleListFilter):
 
 
 class InvoiceSendInline(ReadOnlyTeamScopedInline):
-    """The send log on the invoice's page: to whom, when, by whom, and how it ended."""
+    """The send log on the invoice's page: to whom, when, by whom, and how it ended (shown once sent)."""
 
     model = InvoiceSend
     extra = 0
-    fields = ("request", "recipients", "created_at", "sent_by", "status", "error")
+    fields = ("number", "to", "when", "sent_by", "status", "error")
     readonly_fields = fields
+    ordering = ("request",)
     verbose_name = "send"
     verbose_name_plural = "Sent to the client"
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return obj is not None and super().has_view_permission(request, obj) and obj.sends.exists()
+
+    @admin.display(description="Send")
+    def number(self, send: InvoiceSend) -> str:
+        return "first" if send.request == 1 else f"again (#{send.request})"
+
+    @admin.display(description="To")
+    def to(self, send: InvoiceSend) -> str:
+        return ", ".join(send.recipients)
+
+    @admin.display(description="When")
+    def when(self, send: InvoiceSend) -> Any:
+        return send.created_at
 
     @admin.display(description="By")
     def sent_by(self, send: InvoiceSend) -> str:
@@ -156,7 +172,7 @@ def billing_desk(model_admin: admin.ModelAdmin[Invoice], request: HttpRequest) -
             row["job_list"] = jobs_by_client[row["client_id"]][:JOBS_SHOWN_PER_CLIENT]
             row["more"] = row["jobs"] - len(row["job_list"])
             row["draft_url"] = reverse(f"admin:{DESK_URL_NAME}_draft", args=[row["client_id"]])
-        context.update(page=page, rows=rows, tiles=desk_tiles(team), today=selectors.team_today(team))
+        context.update(page=page, rows=rows, tiles=desk_tiles(team), today=selectors.team_today(team=team))
     return TemplateResponse(request, "admin/invoicing/billing_desk.html", context)
 
 

@@ -149,7 +149,7 @@ def test_the_desk_pages_clients(world: World) -> None:
 
 
 def test_the_desk_counts_what_waits_after_drafting(world: World) -> None:
-    today = team_today(world.a.team)
+    today = team_today(team=world.a.team)
     overdue = finalized(world.a)
     Invoice.objects.filter(pk=overdue.pk).update(due_date=today - dt.timedelta(days=3))
     services.send_invoice(team=world.a.team, actor=Actor(), invoice=finalized(world.a))
@@ -158,7 +158,7 @@ def test_the_desk_counts_what_waits_after_drafting(world: World) -> None:
 
 
 def test_the_invoice_list_filters_unpaid_overdue_paid_and_sent(world: World) -> None:
-    today = team_today(world.a.team)
+    today = team_today(team=world.a.team)
     overdue, due, paid = finalized(world.a), finalized(world.a), finalized(world.a)
     Invoice.objects.filter(pk=overdue.pk).update(due_date=today - dt.timedelta(days=1))
     Invoice.objects.filter(pk=due.pk).update(due_date=today)
@@ -181,7 +181,9 @@ def test_finance_sends_from_the_invoice_page_and_sending_again_is_explicit(world
     finance = staff_client(member(world, Role.FINANCE))
     invoice = finalized(world.a)
     page = f"/admin/invoicing/invoice/{invoice.pk}/change/"
-    assert [b.name for b in finance.get(page).context["object_actions"]] == ["approve", "send", "mark_paid", "void"]
+    before = finance.get(page)
+    assert [b.name for b in before.context["object_actions"]] == ["approve", "send", "mark_paid", "void"]
+    assert "Sent to the client" not in before.content.decode(), "no empty send log"
     sent = finance.post(f"/admin/invoicing/invoice/{invoice.pk}/actions/send/", follow=True)
     invoice.refresh_from_db()
     assert f"Sent {invoice.number} to {invoice.client.email}." in sent.content.decode()
@@ -209,3 +211,22 @@ def test_a_dispatcher_cannot_send(world: World) -> None:
     invoice = finalized(world.a)
     response = staff_client(world.a.dispatcher).post(f"/admin/invoicing/invoice/{invoice.pk}/actions/send/")
     assert response.status_code == 403 and mail.outbox == []
+
+
+def test_the_desks_queries_do_not_grow_with_clients_or_jobs(world: World) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    job_type = priced_job_type(world)
+    finance = staff_client(member(world, Role.FINANCE))
+    counts = []
+    for clients in (2, 10):
+        for n in range(clients):
+            client = ClientFactory(team=world.a.team)
+            for _ in range(n % 3 + 1):
+                completed_job(world.a.team, client, job_type)
+        finance.get(DESK)  # warm up
+        with CaptureQueriesContext(connection) as queries:
+            assert finance.get(DESK).status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1] and counts[0] <= 25, counts
