@@ -1,0 +1,480 @@
+"""Where a request's time goes, layer by layer: `GET /v1/jobs`, `GET /v1/jobs/{id}` and the writes.
+
+Runs in-process against the bench database (`config.settings_bench`, the production settings),
+calling the WSGI application gunicorn serves (`config.wsgi.application`) with a plain WSGI environ,
+so every middleware, DRF and the view run exactly as they do behind gunicorn, without a socket.
+
+Each layer is a function wrapped with a clock (`LayerClock`): while a wrapped function runs, time
+goes to its label, and a wrapped function called inside it takes its own share, so the shares are
+exclusive and add up to the request. Queries are labelled by their SQL (one line per query); the
+middleware chain is walked and each middleware gets the time between being called and calling the
+next one, plus its way back. Over `--requests` calls per endpoint in `--rounds` rounds, the table
+gives each layer's mean µs per request (median of the rounds) and its share of the request.
+
+The machine may be loaded: the shares are what to read (they hold under load); absolute µs move.
+`--plain` times the same requests without any wrapper (the instrumented total runs a little above).
+
+    DJANGO_SETTINGS_MODULE=config.settings_bench DATABASE_URL=... python bench/layers.py [--json FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import re
+import statistics
+import sys
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings_bench")
+
+CLOCK = time.perf_counter_ns
+CPU = time.thread_time_ns  # this process's CPU only: steady when other programs load the machine
+OUTSIDE = "(the WSGI caller)"
+
+
+class LayerClock:
+    """Exclusive CPU and wall time per label: entering a label pauses the one below it on the stack."""
+
+    def __init__(self) -> None:
+        self.stack: list[str] = [OUTSIDE]
+        self.cpu: dict[str, int] = defaultdict(int)
+        self.wall: dict[str, int] = defaultdict(int)
+        self.last_cpu, self.last_wall = CPU(), CLOCK()
+
+    def _charge(self, label: str) -> None:
+        cpu, wall = CPU(), CLOCK()
+        self.cpu[label] += cpu - self.last_cpu
+        self.wall[label] += wall - self.last_wall
+        self.last_cpu, self.last_wall = cpu, wall
+
+    def enter(self, label: str) -> None:
+        self._charge(self.stack[-1])
+        self.stack.append(label)
+
+    def leave(self) -> None:
+        self._charge(self.stack.pop())
+
+    def reset(self) -> None:
+        self.cpu.clear()
+        self.wall.clear()
+        self.last_cpu, self.last_wall = CPU(), CLOCK()
+
+
+CLOCK_ = LayerClock()
+_restore: list[tuple[Any, str, Any]] = []
+
+
+def _timed(function: Callable[..., Any], label: str | Callable[..., str]) -> Callable[..., Any]:
+    def timed(*args: Any, **kwargs: Any) -> Any:
+        CLOCK_.enter(label if isinstance(label, str) else label(*args, **kwargs))
+        try:
+            return function(*args, **kwargs)
+        finally:
+            CLOCK_.leave()
+
+    timed.__wrapped__ = function
+    return timed
+
+
+def wrap(owner: Any, name: str, label: str | Callable[..., str]) -> None:
+    """Time `owner.name` (a function, method, static/class method or property) under `label`.
+
+    Missing attributes are skipped: the table names only the layers the code has today.
+    """
+    raw = owner.__dict__.get(name) if hasattr(owner, "__dict__") else None
+    if raw is None:
+        if not hasattr(owner, name):
+            return
+        raw = getattr(owner, name)
+    if isinstance(raw, staticmethod):
+        new: Any = staticmethod(_timed(raw.__func__, label))
+    elif isinstance(raw, classmethod):
+        new = classmethod(_timed(raw.__func__, label))
+    elif isinstance(raw, property):
+        new = property(_timed(raw.fget, label), raw.fset, raw.fdel)
+    else:
+        new = _timed(raw, label)
+    _restore.append((owner, name, raw))
+    setattr(owner, name, new)
+
+
+def unwrap_all() -> None:
+    while _restore:
+        owner, name, raw = _restore.pop()
+        setattr(owner, name, raw)
+
+
+# --- Labels for queries ---------------------------------------------------------------------------
+_TABLE = re.compile(r'\b(?:FROM|INTO|UPDATE)\s+"?(\w+)"?', re.IGNORECASE)
+
+
+def sql_label(sql: str) -> str:
+    text = sql.lstrip()
+    verb = text.split(None, 1)[0].upper() if text else "?"
+    if verb in ("SAVEPOINT", "RELEASE", "ROLLBACK"):
+        return "SQL savepoint"
+    if "UNION ALL" in text:
+        return "SQL related names (UNION ALL)"
+    table = (_TABLE.search(text) or [None, "?"])[1]
+    lock = " FOR UPDATE" if "FOR UPDATE" in text else ""
+    return f"SQL {verb} {table}{lock}"
+
+
+# --- The layers ------------------------------------------------------------------------------------
+def instrument(application: Any) -> None:
+    """Wrap every layer named in the table (see bench/README.md for what each covers)."""
+    import psycopg
+    from django.core.handlers.base import BaseHandler
+    from django.db import transaction
+    from django.db.backends.utils import CursorWrapper
+    from django.db.models import Model
+    from django.db.models.query import QuerySet
+    from django.db.models.sql import compiler
+    from rest_framework import serializers as drf_serializers
+    from rest_framework.request import Request
+    from rest_framework.response import Response
+    from rest_framework.views import APIView
+
+    from core.api import fast, idempotency, pagination
+    from core.api import renderers as api_renderers
+    from core.api import views as api_views
+
+    _walk_middleware(application)
+    wrap(BaseHandler, "_get_response", "Django: view call, process_view, checks")
+    wrap(BaseHandler, "resolve_request", "Django: URL resolving")
+    wrap(api_views.BaseAPIView, "dispatch", "DRF: dispatch, initial (versioning)")
+    wrap(APIView, "initialize_request", "DRF: request wrapping (Request, parsers, authenticators)")
+    wrap(APIView, "perform_content_negotiation", "DRF: content negotiation")
+    wrap(APIView, "perform_authentication", "authentication (API key, worker cache)")
+    wrap(APIView, "check_permissions", "scopes (permission)")
+    wrap(APIView, "check_throttles", "rate limit (Redis INCR+EXPIRE)")
+    wrap(api_views.BaseAPIView, "finalize_response", "DRF: finalize (headers, Vary, rate headers)")
+    wrap(idempotency, "begin", "idempotency check")
+    wrap(Request, "_parse", "body parsing (JSON, camelCase)")
+    wrap(api_views.TeamScopedViewSet, "get_queryset", "queryset: selector + tenancy")
+    wrap(api_views.TeamScopedViewSet, "filter_queryset", "filter parsing (django-filter)")
+    wrap(api_views.TeamScopedViewSet, "get_object", "get_object (lookup)")
+    wrap(api_views.TeamScopedViewSet, "validated", "input validation (serializer)")
+    wrap(pagination.KeysetPagination, "paginate_queryset", "keyset: parameters + ordering")
+    wrap(fast, "wire_rows", "fetching rows (wire_rows: cursor, loaders)")
+    for name in ("filter", "alias", "order_by", "values", "__getitem__", "prefetch_related", "select_related"):
+        wrap(QuerySet, name, "ORM: queryset building (clone, filter, order)")
+    wrap(pagination.KeysetPagination, "key_after", "keyset token (sign)")
+    wrap(pagination.KeysetPagination, "_decode_key", "keyset token (verify)")
+    for cls in (compiler.SQLCompiler, compiler.SQLInsertCompiler, compiler.SQLUpdateCompiler,
+                compiler.SQLDeleteCompiler, compiler.SQLAggregateCompiler):  # fmt: skip
+        wrap(cls, "as_sql", "query compilation (ORM)")
+    wrap(CursorWrapper, "_execute", lambda self, sql, *a, **k: sql_label(sql))
+    wrap(CursorWrapper, "_executemany", lambda self, sql, *a, **k: sql_label(sql))
+    for name in ("fetchone", "fetchmany", "fetchall"):
+        wrap(psycopg.Cursor, name, "SQL fetch + type loading (psycopg)")
+    wrap(Model, "from_db", "model instances (ORM)")
+    wrap(QuerySet, "_prefetch_related_objects", "prefetch (ORM)")
+    wrap(transaction.Atomic, "__exit__", "transaction end (COMMIT / savepoint release)")
+    wrap(Response, "rendered_content", "rendering (renderer)")
+    wrap(api_renderers, "camelize", "rendering: camelize (recursive)")
+    wrap(api_renderers, "dumps", "rendering: orjson")
+    wrap(drf_serializers.Serializer, "to_representation", "serializer (DRF fields)")
+    wrap(drf_serializers.ListSerializer, "to_representation", "serializer (DRF fields)")
+    _instrument_jobs()
+
+
+def _instrument_jobs() -> None:
+    from jobs import services as job_services
+    from jobs.api import rows as job_rows_module
+    from jobs.api import serializers as job_serializers
+    from jobs.api import views as job_views
+    from jobs.signals import job_completed
+
+    wrap(job_views, "job_rows", "building rows (job_rows)")
+    wrap(job_views.JobViewSet, "fetch_rows", "fetching rows (wire_rows: cursor, loaders)")
+    for action in ("list", "retrieve", "create", "start", "complete"):
+        wrap(job_views.JobViewSet, action, "view action (its own code)")
+    wrap(job_rows_module, "summaries", "building rows: related names")
+    wrap(job_serializers, "signed_link", "signed file links")
+    wrap(job_views.JobViewSet, "_fresh", "write: re-read for the answer")
+    for name in ("create_job", "start_job", "complete_job", "_transition"):
+        wrap(job_services, name, "write: service (locks, checks, save)")
+    wrap(job_services, "_record", "write: history (JobEvent)")
+    wrap(job_services, "record_event", "write: webhook event (record_event)")
+    _instrument_webhooks()
+    job_completed.send = _timed(job_completed.send, "write: flows enqueue (job_completed)")  # type: ignore[method-assign]
+
+
+def _instrument_webhooks() -> None:
+    try:
+        from webhooks import services as webhook_services
+    except ImportError:
+        return
+    for name in ("object_json", "event_object", "_payload"):
+        wrap(webhook_services, name, "write: webhook payload (object JSON)")
+    wrap(webhook_services, "_deliver", "write: deliveries + enqueue")
+
+
+def _walk_middleware(application: Any) -> None:
+    """Give each middleware its own label: the time until it calls the next one, and after."""
+    label_of: dict[int, str] = {}
+
+    def label(instance: Any) -> str:
+        name = type(instance).__name__
+        return label_of.setdefault(id(instance), f"middleware: {name}")
+
+    def target_of(inner: Any) -> Any:  # `convert_exception_to_response`'s closure holds what it wraps
+        for name, cell in zip(inner.__code__.co_freevars, inner.__closure__ or (), strict=True):
+            if name == "get_response":
+                return cell.cell_contents
+        return None
+
+    instances = []
+    current = target_of(application._middleware_chain)
+    while current is not None and hasattr(current, "get_response") and not hasattr(current, "__func__"):
+        instances.append(current)
+        current = target_of(current.get_response)
+    application._middleware_chain = _timed(application._middleware_chain, label(instances[0]))
+    for instance, following in zip(instances, [*instances[1:], None], strict=True):
+        inner_label = label(following) if following is not None else "Django: view call, process_view, checks"
+        instance.get_response = _timed(instance.get_response, inner_label)
+
+
+# --- Requests ---------------------------------------------------------------------------------------
+def environ(method: str, path: str, token: str, query: str = "", body: bytes = b"") -> dict[str, Any]:
+    return {
+        "REQUEST_METHOD": method, "PATH_INFO": path, "QUERY_STRING": query, "SCRIPT_NAME": "",
+        "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "80", "SERVER_PROTOCOL": "HTTP/1.1", "REMOTE_ADDR": "127.0.0.1",
+        "HTTP_HOST": "127.0.0.1", "HTTP_AUTHORIZATION": f"Bearer {token}", "HTTP_ACCEPT": "*/*",
+        "CONTENT_TYPE": "application/json", "CONTENT_LENGTH": str(len(body)), "wsgi.input": io.BytesIO(body),
+        "wsgi.errors": sys.stderr, "wsgi.url_scheme": "http", "wsgi.version": (1, 0), "wsgi.multithread": False,
+        "wsgi.multiprocess": True, "wsgi.run_once": False,
+    }  # fmt: skip
+
+
+def call(application: Any, env: dict[str, Any]) -> tuple[int, bytes]:
+    status: list[str] = []
+    result = application(env, lambda s, headers, exc_info=None: status.append(s))
+    try:
+        body = b"".join(result)
+    finally:
+        result.close()  # request_finished: Django closes obsolete connections here, as under gunicorn
+    return int(status[0].split()[0]), body
+
+
+@contextmanager
+def counting_queries() -> Iterator[list[str]]:
+    from django.db import connection
+
+    seen: list[str] = []
+
+    def execute(run: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        seen.append(sql)
+        return run(sql, params, many, context)
+
+    with connection.execute_wrapper(execute):
+        yield seen
+
+
+def measure(application: Any, make_env: Callable[[int], dict[str, Any]], requests: int, rounds: int,
+            instrumented: bool) -> dict[str, Any]:  # fmt: skip
+    """Per layer: mean CPU and wall µs per request in each round; the median round is reported."""
+    per_round: list[dict[str, float]] = []
+    per_round_wall: list[dict[str, float]] = []
+    totals: list[float] = []
+    walls: list[float] = []
+    index = 0
+    for _ in range(rounds):
+        CLOCK_.reset()
+        started, started_wall = CPU(), CLOCK()
+        for _ in range(requests):
+            status, _body = call(application, make_env(index))
+            index += 1
+            if status >= 400:
+                raise SystemExit(f"{make_env(index - 1)['PATH_INFO']} answered {status}: {_body[:300]!r}")
+        totals.append((CPU() - started) / requests / 1000)
+        walls.append((CLOCK() - started_wall) / requests / 1000)
+        if instrumented:
+            per_round.append({k: v / requests / 1000 for k, v in CLOCK_.cpu.items() if k != OUTSIDE})
+            per_round_wall.append({k: v / requests / 1000 for k, v in CLOCK_.wall.items() if k != OUTSIDE})
+
+    def median_layers(rounds_: list[dict[str, float]]) -> dict[str, float]:
+        names = {name for r in rounds_ for name in r}
+        return {name: statistics.median(r.get(name, 0.0) for r in rounds_) for name in names}
+
+    return {"total_us": statistics.median(totals), "wall_us": statistics.median(walls),
+            "layers": median_layers(per_round), "layers_wall": median_layers(per_round_wall)}  # fmt: skip
+
+
+# --- The scenarios ------------------------------------------------------------------------------------
+def _token(team: str, name: str, scopes: str) -> str:
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    call_command("createapikey", team, "--name", name, "--scopes", scopes, stdout=out)
+    return out.getvalue().strip().splitlines()[-1]
+
+
+def _one(sql: str) -> Any:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+def _ids(sql: str) -> list[str]:
+    from django.db import connection, transaction
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql)
+        return [str(row[0]) for row in cursor.fetchall()]
+
+
+def scenarios(count: int, only: set[str] | None = None) -> dict[str, Callable[[int], dict[str, Any]]]:
+    """Each scenario makes the environ of its i-th request. Writes go to team bench-b (as in run.py)."""
+    from urllib.parse import urlencode
+
+    reader = _token("bench-a", "bench-layers", "jobs.write")
+    writer = _token("bench-b", "bench-layers-writes", "jobs.write")
+    team_a = _one("SELECT id FROM accounts_team WHERE slug = 'bench-a'")
+    team_b = _one("SELECT id FROM accounts_team WHERE slug = 'bench-b'")
+    job_type = _one(f"SELECT id FROM jobs_jobtype WHERE team_id = '{team_a}' ORDER BY key LIMIT 1")
+    writer_type = _one(f"SELECT id FROM jobs_jobtype WHERE team_id = '{team_b}' ORDER BY key LIMIT 1")
+    some_job = _one(f"SELECT id FROM jobs_job WHERE team_id = '{team_a}' ORDER BY created_at DESC LIMIT 1 OFFSET 5000")
+    engineer = f"SELECT user_id FROM accounts_membership WHERE team_id = '{team_b}' AND role = 'engineer' LIMIT 1"
+    since = int((time.time() - 30 * 86400) * 1000)
+    filters = urlencode({"status": "COMPLETED", "jobType": job_type, "dateFrom": since})
+    found: dict[str, Callable[[int], dict[str, Any]]] = {
+        "GET /v1/jobs": lambda i: environ("GET", "/v1/jobs", reader),
+        "GET /v1/jobs status+type+date": lambda i: environ("GET", "/v1/jobs", reader, filters),
+        "GET /v1/jobs/{id}": lambda i: environ("GET", f"/v1/jobs/{some_job}", reader),
+        "POST /v1/jobs": lambda i: environ(
+            "POST", "/v1/jobs", writer, body=json.dumps({"jobTypeId": str(writer_type)}).encode()
+        ),
+    }
+    if only is None or {"POST /v1/jobs/{id}/start", "POST /v1/jobs/{id}/complete"} & only:
+        # Jobs made ready for a move (each can be started, then completed, once).
+        ids = _ids(
+            f"UPDATE jobs_job SET status = 'ASSIGNED', assigned_to_id = ({engineer}) WHERE id IN (SELECT id FROM "
+            f"jobs_job WHERE team_id = '{team_b}' AND status = 'PENDING' LIMIT {count}) RETURNING id"
+        )
+        if len(ids) < count:
+            raise SystemExit(f"only {len(ids)} pending jobs left in bench-b; seed more (BENCH_JOBS)")
+        found["POST /v1/jobs/{id}/start"] = lambda i: environ("POST", f"/v1/jobs/{ids[i]}/start", writer, body=b"{}")
+        found["POST /v1/jobs/{id}/complete"] = lambda i: environ(
+            "POST", f"/v1/jobs/{ids[i]}/complete", writer, body=b'{"resultType": "SUCCESS"}'
+        )
+    return {name: make for name, make in found.items() if only is None or name in only}
+
+
+def group(name: str) -> str:
+    if name.startswith("middleware:"):
+        return "all middleware"
+    if name.startswith("SQL ") and "fetch" not in name:
+        return "all SQL round trips"
+    return ""
+
+
+def render(results: dict[str, dict[str, Any]]) -> str:
+    """One table per request: layers by CPU share, then the groups; µs are means per request.
+
+    CPU is this process's (the worker's); a query's CPU is the client's side of it (sending, waiting
+    is not CPU, loading rows). Wall includes the waits: PostgreSQL's and Redis's work, and, on a
+    loaded machine, time spent waiting for a core.
+    """
+    lines: list[str] = []
+    for name, figures in results.items():
+        layers: dict[str, float] = figures["layers"]
+        walls: dict[str, float] = figures["layers_wall"]
+        total, total_wall = sum(layers.values()) or 1.0, sum(walls.values()) or 1.0
+        lines += [f"#### `{name}`: {figures['plain_us']:.0f} µs CPU per request uninstrumented "
+                  f"({figures['total_us']:.0f} instrumented), {figures['plain_wall_us']:.0f} µs wall; "
+                  f"{figures['queries']} queries", "",
+                  "| layer | CPU µs | CPU share | wall µs | wall share |", "|---|---:|---:|---:|---:|"]  # fmt: skip
+        for layer, us in sorted(layers.items(), key=lambda item: -item[1]):
+            wall = walls.get(layer, 0.0)
+            if us / total >= 0.004 or wall / total_wall >= 0.01:
+                lines.append(
+                    f"| {layer} | {us:.0f} | {100 * us / total:.1f}% | {wall:.0f} | {100 * wall / total_wall:.1f}% |"
+                )
+        groups: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])
+        for layer, us in layers.items():
+            if group(layer):
+                groups[group(layer)][0] += us
+                groups[group(layer)][1] += walls.get(layer, 0.0)
+        for layer, (us, wall) in groups.items():
+            lines.append(f"| *{layer}* | *{us:.0f}* | *{100 * us / total:.1f}%* | *{wall:.0f}* | "
+                         f"*{100 * wall / total_wall:.1f}%* |")  # fmt: skip
+        lines.append("")
+    return "\n".join(lines)
+
+
+def profile(application: Any, make_env: Callable[[int], dict[str, Any]], requests: int) -> str:
+    import cProfile
+    import pstats
+
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for i in range(requests):
+        call(application, make_env(i))
+    profiler.disable()
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(30)
+    return out.getvalue()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--requests", type=int, default=int(os.environ.get("LAYERS_REQUESTS", "100")))
+    parser.add_argument("--rounds", type=int, default=int(os.environ.get("LAYERS_ROUNDS", "3")))
+    parser.add_argument("--only", action="append", help="a scenario name (repeatable)")
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument("--cprofile", help="print cProfile's top functions for this scenario instead")
+    args = parser.parse_args()
+    import django
+
+    django.setup()
+    from config.wsgi import application  # the worker's application, `gc.freeze()` included
+
+    only = set(args.only) if args.only else ({args.cprofile} if args.cprofile else None)
+    writes = args.requests * args.rounds * 2 + 60  # plain and instrumented, the warm-up and a count
+    todo = scenarios(writes, only)
+    warm = 50
+    results: dict[str, dict[str, Any]] = {}
+    if args.cprofile:
+        make = todo[args.cprofile]
+        for i in range(warm):
+            call(application, make(i))
+        print(profile(application, lambda i: make(warm + i), args.requests))
+        return
+    for name, make in todo.items():
+        for i in range(warm):
+            call(application, make(i))
+        with counting_queries() as seen:
+            call(application, make(warm))
+        offset = warm + 1
+        plain = measure(application, lambda i, o=offset, m=make: m(o + i), args.requests, args.rounds, False)
+        results[name] = {"plain_us": plain["total_us"], "plain_wall_us": plain["wall_us"], "queries": len(seen),
+                         "queries_sql": [s[:160] for s in seen]}  # fmt: skip
+        print(f"[layers] {name}: {plain['total_us']:.0f} µs CPU, {plain['wall_us']:.0f} µs wall", file=sys.stderr)
+    instrument(application)
+    for name, make in todo.items():
+        offset = warm + 1 + args.requests * args.rounds
+        figures = measure(application, lambda i, o=offset, m=make: m(o + i), args.requests, args.rounds, True)
+        results[name].update(total_us=figures["total_us"], wall_us=figures["wall_us"], layers=figures["layers"],
+                             layers_wall=figures["layers_wall"])  # fmt: skip
+    unwrap_all()
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2))
+    print(render(results))
+
+
+if __name__ == "__main__":
+    main()
