@@ -29,6 +29,10 @@ class Resource:
     serializer: type[BaseSerializer[Any]]
     # Extra serializer context one object needs (an asset's job summary), computed for that object.
     context: Callable[[Any], Mapping[str, Any]] | None = None
+    # Loads onto an instance just written what the serializer reads (as `selector` would have), so
+    # `read_written` shows the instance in hand instead of reading its row again. Only for models
+    # whose writes leave the instance exactly as saved (no `update()`/`F()` behind its back).
+    load_written: Callable[[Any], Any] | None = None
 
     def get(self, *, team: Team, pk: Any) -> Any:
         """The team's object `pk`, read as the API reads it (`LookupError` when the team has no such row)."""
@@ -48,6 +52,29 @@ class Resource:
         """The team's object `pk`, read now and serialized."""
         return self.serialize(team=team, obj=self.get(team=team, pk=pk))
 
+    def read_written(self, *, team: Team, obj: models.Model) -> dict[str, Any]:
+        """`obj`, just written, read now and serialized — and kept on `obj` for `written_representation`.
+
+        A write records its event last, after every change to the object, so this is the object as
+        the write leaves it: the view answering the write reuses it instead of reading the row again.
+        """
+        if self.load_written is not None:
+            data = self.serialize(team=team, obj=self.load_written(obj))
+        else:
+            data = self.read(team=team, pk=obj.pk)
+        obj.__dict__[_WRITTEN] = data
+        return data
+
+
+# Where `read_written` keeps the representation on the instance (not a model field; never saved).
+_WRITTEN = "_registry_written_representation"
+
+
+def written_representation(obj: models.Model) -> dict[str, Any] | None:
+    """The representation `read_written` kept on `obj` (taken from it: one use), or None if none was."""
+    data: dict[str, Any] | None = obj.__dict__.pop(_WRITTEN, None)
+    return data
+
 
 _resources: dict[str, Resource] = {}
 
@@ -58,10 +85,11 @@ def register(
     selector: Selector,
     serializer: type[BaseSerializer[Any]],
     context: Callable[[Any], Mapping[str, Any]] | None = None,
+    load_written: Callable[[Any], Any] | None = None,
 ) -> None:
     """Declare how `model` is read and shown by the API (once per model, from its app's `ready()`)."""
     label = model._meta.label_lower
-    _resources[label] = Resource(label, selector, serializer, context)
+    _resources[label] = Resource(label, selector, serializer, context, load_written)
 
 
 def resource_for(model: type[models.Model] | models.Model | str) -> Resource:

@@ -14,4 +14,9 @@ class JobsConfig(AppConfig):
         from jobs.models import Job, JobType
 
         registry.register(JobType, selector=selectors.job_types_for, serializer=JobTypeSerializer)
-        registry.register(Job, selector=partial(selectors.jobs_for, with_events=True), serializer=JobDetailSerializer)
+        registry.register(
+            Job,
+            selector=partial(selectors.jobs_for, with_events=True),
+            serializer=JobDetailSerializer,
+            load_written=selectors.with_details,
+        )

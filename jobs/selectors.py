@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from django.db.models import F, Prefetch, Q, QuerySet, Value
+from django.db.models import F, Prefetch, Q, QuerySet, Value, prefetch_related_objects
 from django.db.models.functions import Coalesce
 
 from accounts.models import Role, Team, User
@@ -33,13 +33,22 @@ def jobs_for(*, team: Team, with_related: bool = True, with_events: bool = True)
     if with_related:
         queryset = queryset.prefetch_related(*JOB_RELATIONS)
     if with_events:
-        events = JobEvent.objects.select_related("actor_user", "actor_key")
-        attachments = JobAttachment.objects.select_related("uploaded_by_user", "uploaded_by_key")
         # The signature is a reverse one-to-one: a join, not another query.
-        queryset = queryset.select_related("signature").prefetch_related(
-            Prefetch("events", queryset=events), Prefetch("attachments", queryset=attachments)
-        )
+        queryset = queryset.select_related("signature").prefetch_related(*_timeline())
     return queryset
+
+
+def _timeline() -> tuple[Prefetch, Prefetch]:
+    events = JobEvent.objects.select_related("actor_user", "actor_key")
+    attachments = JobAttachment.objects.select_related("uploaded_by_user", "uploaded_by_key")
+    return Prefetch("events", queryset=events), Prefetch("attachments", queryset=attachments)
+
+
+def with_details(job: Job) -> Job:
+    """A job just written, in hand, with what `jobs_for` loads for its detail (relations, timeline,
+    photos, signature); relations already on the instance are not read again."""
+    prefetch_related_objects([job], *JOB_RELATIONS, "signature", *_timeline())
+    return job
 
 
 def attachments_for(*, team: Team, job: Job | None = None) -> QuerySet[JobAttachment]:

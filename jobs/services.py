@@ -270,7 +270,8 @@ def _transition(
     `announce=False` leaves the webhook event to the caller, once what belongs with the move is saved.
     """
     with transaction.atomic():
-        locked = Job.objects.select_for_update().get(pk=job.pk)
+        # The team comes with the row (the event needs it); only the job's row is locked.
+        locked = Job.objects.select_for_update(of=("self",)).select_related("team").get(pk=job.pk)
         if locked.status not in ALLOWED_FROM[to_status]:
             raise StateConflictError(f"Cannot {VERBS[to_status]} a job that is {locked.status}.", "status")
         if to_status == JobStatus.IN_PROGRESS and locked.assigned_to_id is None:

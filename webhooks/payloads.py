@@ -20,5 +20,5 @@ from core import registry
 
 def object_json(team: Team, obj: models.Model) -> Any:
     """`obj` as its retrieve endpoint renders it (camelCase, JSON-ready), read now, in the caller's transaction."""
-    data = registry.resource_for(obj).read(team=team, pk=obj.pk)
+    data = registry.resource_for(obj).read_written(team=team, obj=obj)
     return camelize(data, **camel_settings.JSON_UNDERSCOREIZE)

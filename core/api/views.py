@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 from rest_framework.viewsets import GenericViewSet
 
 from accounts.models import Actor, Team
+from core import registry
 from core.api import idempotency
 from core.api.errors import plain_error_response, request_id_of
 from core.api.filters import PAGINATION_PARAMS
@@ -35,6 +36,20 @@ def envelope(data: Any, status_code: int = status.HTTP_200_OK, message: str | No
     if message:
         body["message"] = message
     return Response(body, status=status_code)
+
+
+def absolute_links(data: Any, request: Request) -> Any:
+    """`data` with every relative link (a `url` starting with `/`) made absolute for `request`, in place."""
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if key == "url" and isinstance(value, str) and value.startswith("/"):
+                data[key] = request.build_absolute_uri(value)
+            elif isinstance(value, (dict, list)):
+                absolute_links(value, request)
+    elif isinstance(data, list):
+        for item in data:
+            absolute_links(item, request)
+    return data
 
 
 class BaseAPIView(APIView):
@@ -182,6 +197,21 @@ class TeamScopedViewSet(BaseAPIView, GenericViewSet):
 
     def respond(self, instance: Any, status_code: int = status.HTTP_200_OK) -> Response:
         return envelope(self.get_output_serializer(instance).data, status_code)
+
+    def respond_written(
+        self, obj: models.Model, status_code: int = status.HTTP_200_OK, *, read: Any = None
+    ) -> Response:
+        """Answer a write with `obj` as the write left it.
+
+        The event the write recorded already read and serialized it (`core.registry.read_written`),
+        in the write's transaction: that representation is reused, its links made absolute, rather
+        than reading the row and its relations a second time. A write that recorded no event (nothing
+        changed) answers with `read()` (default: `obj` as it is).
+        """
+        data = registry.written_representation(obj)
+        if data is None:
+            return self.respond(obj if read is None else read(), status_code)
+        return envelope(absolute_links(data, self.request), status_code)
 
 
 class ListMixin:

@@ -142,9 +142,10 @@ class JobViewSet(RetrieveMixin, TeamScopedViewSet):
     fetch_rows = staticmethod(wire_rows)  # the page's rows as the wire wants them (see core.api.fast)
 
     def base_queryset(self, team: Team) -> QuerySet[Job]:
-        # The list reads bare rows (see `list`); one job is read with its relations and timeline.
-        listing = self.action == "list"
-        return selectors.jobs_for(team=team, with_related=not listing, with_events=not listing)
+        # `retrieve` reads one job with its relations and timeline; the list reads bare rows (see
+        # `list`), and a write only needs the row it changes (its answer comes from `_fresh`).
+        detail = self.action == "retrieve"
+        return selectors.jobs_for(team=team, with_related=detail, with_events=detail)
 
     def get_serializer_class(self) -> Any:
         return JobSerializer if self.action == "list" else JobDetailSerializer
@@ -156,7 +157,8 @@ class JobViewSet(RetrieveMixin, TeamScopedViewSet):
         return self.get_paginated_response(PreCamelized(job_rows(page)))
 
     def _fresh(self, job: Job, status_code: int = status.HTTP_200_OK) -> Response:
-        return self.respond(self.get_queryset().get(pk=job.pk), status_code)
+        """The job as the write left it: as its event recorded it, or read again if it recorded none."""
+        return self.respond_written(job, status_code, read=lambda: selectors.jobs_for(team=self.team).get(pk=job.pk))
 
     def create(self, request: Request) -> Response:
         job = services.create_job(team=self.team, actor=self.actor, **self.validated(JobCreateSerializer))
