@@ -10,8 +10,6 @@ from typing import Any
 
 from asgiref.sync import sync_to_async
 from django.db import close_old_connections
-from djangorestframework_camel_case.settings import api_settings as camel_settings
-from djangorestframework_camel_case.util import camelize
 from mcp.server import MCPServer
 from mcp.server.auth.middleware.auth_context import get_access_token
 from mcp.server.mcpserver.exceptions import ResourceError
@@ -22,6 +20,7 @@ from agents.rest import RestAnswer
 from agents.tools import call_rest, compact
 from core import registry
 from core.api.authentication import authenticate_token
+from core.wire import to_wire
 
 JSON = "application/json"
 MAX_PAGES = 20  # 2,000 types is far beyond any team; the resource stays bounded
@@ -48,7 +47,7 @@ def _registered_rows(token: str, scope: Scope, model_label: str, limit: int) -> 
         resource = registry.resource_for(model_label)
         rows = resource.selector(team=principal.team).order_by("-created_at", "-id")[:limit]
         shown = [resource.serialize(team=principal.team, obj=row) for row in rows]
-        return camelize(shown, **camel_settings.JSON_UNDERSCOREIZE)
+        return to_wire(shown)
     finally:
         close_old_connections()
 

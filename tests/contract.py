@@ -2,8 +2,8 @@
 
 A subclass names the endpoint and how to build what it needs; the base generates the standard
 cases: anonymous → 401, a token without the scope → 403, another team's object → 404 (changing
-nothing), each bad input → 400 on the right `path`, the happy path, and for lists a query-count
-ceiling that does not grow with the page size.
+nothing), each bad input → 400 on the right `path`, the happy path (whose answer holds no `""`:
+"no value" is `null`), and for lists a query-count ceiling that does not grow with the page size.
 
     class TestCancelJob(EndpointContract):
         method, path, scope = "post", "/v1/jobs/{id}/cancel", "jobs.write"
@@ -29,6 +29,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.scopes import ALL_SCOPES, grants
+from core.wire import AUTHORED_DOCUMENTS
 from tests.conftest import Api, ApiResponse, TeamWorld, World
 
 
@@ -49,6 +50,24 @@ LIST_BAD_INPUTS = [
     BadInput(path="sortOrder", query={"sortOrder": "sideways"}),
     BadInput(path="lastEvaluatedKey", query={"lastEvaluatedKey": "not-a-token"}),
 ]
+
+
+def empty_strings(body: Any, at: str = "") -> list[str]:
+    """Where a success body holds `""` (dotted paths); authored documents (payloads, JSON Schemas) are the author's."""
+    if body == "":
+        return [at or "<root>"]
+    if isinstance(body, dict):
+        return [found for key, value in body.items() if key not in AUTHORED_DOCUMENTS
+                for found in empty_strings(value, f"{at}.{key}" if at else str(key))]  # fmt: skip
+    if isinstance(body, list):
+        return [found for i, item in enumerate(body) for found in empty_strings(item, f"{at}.{i}" if at else str(i))]
+    return []
+
+
+def assert_no_empty_strings(response: ApiResponse) -> None:
+    """No `""` anywhere in a success body, nested objects included: "no value" is `null` (the contract)."""
+    if response.json is not None:
+        assert not (found := empty_strings(response.json)), f'"" instead of null at {found}'
 
 
 @pytest.mark.django_db
@@ -160,6 +179,7 @@ class EndpointContract:
         assert response.json["success"] is True
         if self.is_list:
             assert "lastEvaluatedKey" in response.json
+        assert_no_empty_strings(response)
         self.check_happy(world, obj, response)
 
     def test_queries_do_not_grow_with_page_size(self, world: World) -> None:
@@ -171,6 +191,7 @@ class EndpointContract:
         with CaptureQueriesContext(connection) as large:
             second = self.call(world.api, None, query={**self.query(world), "limit": 100})
         assert first.status_code == second.status_code == 200
+        assert_no_empty_strings(second)
         assert len(second.data) >= len(first.data) + 20
         assert len(large) == len(small), "query count grows with the page size (N+1)"
         assert len(large) <= self.max_queries

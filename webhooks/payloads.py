@@ -1,7 +1,8 @@
 """The `data.object` of an event: exactly the JSON `GET /v1/<resource>/{id}` returns for the object.
 
 The object is read with its app's selector and shown by its output serializer, both looked up in the
-resource registry (`core.registry`) the apps fill, then camelized as the renderer does, so a webhook
+resource registry (`core.registry`) the apps fill, then put on the wire as the renderer does
+(`core.wire.to_wire`: camelCase, `null` for no value), so a webhook
 never drifts from the REST API and building one runs no view. Links the API makes absolute stay
 relative to the API's origin here (there is no request host to build them from).
 """
@@ -11,14 +12,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import models
-from djangorestframework_camel_case.settings import api_settings as camel_settings
-from djangorestframework_camel_case.util import camelize
 
 from accounts.models import Team
 from core import registry
+from core.wire import to_wire
 
 
 def object_json(team: Team, obj: models.Model) -> Any:
     """`obj` as its retrieve endpoint renders it (camelCase, JSON-ready), read now, in the caller's transaction."""
     data = registry.resource_for(obj).read_written(team=team, obj=obj)
-    return camelize(data, **camel_settings.JSON_UNDERSCOREIZE)
+    return to_wire(data)

@@ -1,22 +1,21 @@
-"""JSON rendering with orjson: camelCase for successful answers; error envelopes exactly as built.
+"""JSON rendering with orjson: successful answers on the wire (`core.wire.to_wire`: camelCase, `null`
+for no value); error envelopes exactly as built.
 
-Hot lists may hand over rows that are already camelCase and JSON-ready (`PreCamelized`); those
-skip the recursive camelization, which otherwise costs more than the query.
+Hot lists may hand over rows that are already on the wire (`PreCamelized`); those skip the walk,
+which otherwise costs more than the query, and follow the rule themselves.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from djangorestframework_camel_case.settings import api_settings as camel_settings
-from djangorestframework_camel_case.util import camelize
 from rest_framework.renderers import BaseRenderer
 
-from core.wire import dumps
+from core.wire import dumps, to_wire
 
 
 class PreCamelized(list[Any]):
-    """Rows whose keys are already camelCase and whose values are JSON-ready."""
+    """Rows whose keys are already camelCase, whose values are JSON-ready, with no `""` (see `to_wire`)."""
 
 
 class EnvelopeJSONRenderer(BaseRenderer):
@@ -29,7 +28,7 @@ class EnvelopeJSONRenderer(BaseRenderer):
             return b""
         response = (renderer_context or {}).get("response")
         is_error = response is not None and response.status_code >= 400
-        # Error bodies keep the contract's snake_case `request_id`; their paths are already camelCase.
+        # Error bodies keep the contract's snake_case `request_id` and `""` as the whole body's path.
         if not is_error and not (isinstance(data, dict) and isinstance(data.get("data"), PreCamelized)):
-            data = camelize(data, **camel_settings.JSON_UNDERSCOREIZE)
+            data = to_wire(data)
         return dumps(data)

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
+from rest_framework import serializers
 
 from core.api.errors import ERRORS
 from core.api.permissions import required_scope
@@ -81,6 +84,32 @@ def success_envelope(schema: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def may_be_empty(field: Any) -> bool:
+    """Whether a response's string field can hold `""`, which the API sends as `null` (`core.wire.to_wire`).
+
+    The field says so (`allow_blank=True`), or the model field it shows does (`blank=True` on a
+    `CharField`/`TextField`, through a dotted `source` too): ModelSerializer drops `allow_blank` on
+    read-only fields, so the model is asked.
+    """
+    if not isinstance(field, serializers.CharField):
+        return False
+    if field.allow_blank:
+        return True
+    model = getattr(getattr(getattr(field, "parent", None), "Meta", None), "model", None)
+    if model is None or not field.source or field.source == "*":
+        return False
+    *path, name = field.source.split(".")
+    try:
+        for part in path:
+            model = model._meta.get_field(part).related_model
+            if model is None:
+                return False
+        model_field = model._meta.get_field(name)
+    except FieldDoesNotExist:  # a property or method: it says nothing about emptiness
+        return False
+    return isinstance(model_field, models.CharField | models.TextField) and model_field.blank
+
+
 class EnvelopeAutoSchema(AutoSchema):
     def get_operation(self, *args: Any, **kwargs: Any) -> Any:
         operation = super().get_operation(*args, **kwargs)
@@ -107,6 +136,13 @@ class EnvelopeAutoSchema(AutoSchema):
             codes.append(404)
         codes += list(getattr(self.view, "extra_error_statuses", ()))
         return sorted(set(codes))
+
+    def _get_serializer_field_meta(self, field: Any, direction: Any) -> dict[str, Any]:
+        """A response string that may be empty is published nullable: "no value" is `null`, never `""`."""
+        meta: dict[str, Any] = super()._get_serializer_field_meta(field, direction)
+        if direction == "response" and may_be_empty(field):
+            meta["nullable"] = True
+        return meta
 
     def _map_serializer(self, serializer: Any, direction: Any, bypass_extensions: bool = False) -> Any:
         schema = super()._map_serializer(serializer, direction, bypass_extensions)

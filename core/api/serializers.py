@@ -59,12 +59,24 @@ def json_type_error(value: Any, expected: tuple[type, ...] | None) -> str | None
 INT_MAX = 2**31 - 1  # PostgreSQL's `integer`
 
 
+def may_be_blank(field: serializers.Field[Any, Any, Any, Any]) -> bool:
+    """A text field a request may leave empty: `""`, `null` or left out all mean "no value"."""
+    return isinstance(field, serializers.CharField) and field.allow_blank and not field.read_only
+
+
 class InputSerializer(serializers.Serializer[Any]):
     """A request body: unknown fields are refused (400 naming each), as Stripe does, and every value
-    must have the JSON type the schema documents."""
+    must have the JSON type the schema documents.
+
+    A text field that may be empty (`allow_blank`) takes `null` too ("no value" is `null`, the
+    contract's rule), stored as `""` as before: services and models see one empty value.
+    """
 
     def to_internal_value(self, data: Any) -> Any:
         if isinstance(data, dict):
+            fields = self.fields
+            data = {name: "" if value is None and name in fields and may_be_blank(fields[name]) else value
+                    for name, value in data.items()}  # fmt: skip
             writable = {name: field for name, field in self.fields.items() if not field.read_only}
             errors: dict[str, Any] = {name: ["Unknown field."] for name in sorted(set(data) - set(writable))}
             for name, field in writable.items():
@@ -94,6 +106,8 @@ class InputSerializer(serializers.Serializer[Any]):
         oversized number is a 400 on its path, never a database error, and the schema says so."""
         fields = super().get_fields()
         for field in fields.values():
+            if may_be_blank(field):
+                field.allow_null = True  # published as nullable; `to_internal_value` turns null into ""
             if isinstance(field, serializers.IntegerField):
                 if field.max_value is None:
                     field.max_value = INT_MAX

@@ -2,8 +2,8 @@
 
 The page is one query over `jobs_job` alone; the related summaries (type, people, client, site,
 asset, project, API key) come in one more, a `UNION ALL` of primary-key lookups (`core.api.fast`).
-Rows are built camelCase and JSON-ready, exactly as `JobSerializer` documents them (a test compares
-both).
+Rows are built camelCase and JSON-ready, exactly as `JobSerializer` documents them and `to_wire`
+would send them, free text left empty as `null` (a test compares both).
 """
 
 from __future__ import annotations
@@ -83,7 +83,7 @@ def job_rows(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     def brief(table: dict[str, tuple[Any, ...]], key: str | None, *names: str) -> dict[str, Any] | None:
         if key is None or (found := table.get(key)) is None:
             return None
-        return {"id": key, **dict(zip(names, found, strict=True))}
+        return {"id": key, **{name: value if value != "" else None for name, value in zip(names, found, strict=True)}}
 
     return [
         {
@@ -94,7 +94,7 @@ def job_rows(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
             "resultType": r["result_type"],
             "payload": r["payload"],
             "result": r["result"],
-            "notes": r["notes"],
+            "notes": r["notes"] or None,  # "no value" is null (core.wire.to_wire)
             "scheduledDate": iso_date(r["scheduled_date"]),
             "scheduledStart": iso_datetime(r["scheduled_start"]),
             "scheduledEnd": iso_datetime(r["scheduled_end"]),
@@ -114,7 +114,7 @@ def job_rows(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
             "startedAt": iso_datetime(r["started_at"]),
             "completedAt": iso_datetime(r["completed_at"]),
             "cancelledAt": iso_datetime(r["cancelled_at"]),
-            "cancelReason": r["cancel_reason"],
+            "cancelReason": r["cancel_reason"] or None,
         }
         for r in rows
     ]

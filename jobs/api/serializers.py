@@ -83,7 +83,7 @@ class ProjectBriefSerializer(serializers.Serializer[Any]):
 class AssetBriefSerializer(serializers.Serializer[Any]):
     id = serializers.UUIDField()
     name = serializers.CharField()
-    serial_number = serializers.CharField()
+    serial_number = serializers.CharField(allow_blank=True)  # null when the asset has none
 
 
 class JobSerializer(serializers.ModelSerializer[Job]):

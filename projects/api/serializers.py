@@ -52,14 +52,14 @@ class UpdateInputMixin:
 
 # Addresses ---------------------------------------------------------------------------------------
 class AddressSerializer(serializers.Serializer[Any]):
-    """A postal address; `country` is ISO 3166-1 alpha-2. Empty parts are empty strings."""
+    """A postal address; `country` is ISO 3166-1 alpha-2. A part not given is null."""
 
-    line1 = serializers.CharField()
-    line2 = serializers.CharField()
-    city = serializers.CharField()
-    region = serializers.CharField(help_text="County, state or province.")
-    postcode = serializers.CharField()
-    country = serializers.CharField(help_text="ISO 3166-1 alpha-2, e.g. GB; empty when unknown.")
+    line1 = serializers.CharField(allow_blank=True)
+    line2 = serializers.CharField(allow_blank=True)
+    city = serializers.CharField(allow_blank=True)
+    region = serializers.CharField(allow_blank=True, help_text="County, state or province.")
+    postcode = serializers.CharField(allow_blank=True)
+    country = serializers.CharField(allow_blank=True, help_text="ISO 3166-1 alpha-2, e.g. GB; null when unknown.")
 
 
 def address_data(row: Client | Site, fields: dict[str, str]) -> dict[str, str]:
@@ -233,7 +233,7 @@ class ProjectJobSerializer(serializers.Serializer[Any]):
     result_type = serializers.ChoiceField(choices=ResultType.choices, allow_null=True)
     scheduled_date = serializers.DateField(allow_null=True)
     assigned_to_id = serializers.UUIDField(allow_null=True)
-    notes = serializers.CharField()
+    notes = serializers.CharField(allow_blank=True)
 
 
 def job_summary(job: Job) -> dict[str, Any]:
@@ -355,7 +355,7 @@ class RevisionCreateSerializer(InputSerializer):
 class SnapshotProjectSerializer(serializers.Serializer[Any]):
     id = serializers.UUIDField()
     name = serializers.CharField()
-    description = serializers.CharField()
+    description = serializers.CharField(allow_blank=True)
     status = serializers.ChoiceField(choices=ProjectStatus.choices)
     client_id = serializers.UUIDField()
     client_name = serializers.CharField()
@@ -366,7 +366,7 @@ class SnapshotProjectSerializer(serializers.Serializer[Any]):
     budget = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
     currency = serializers.CharField(allow_null=True)
     template_id = serializers.UUIDField(allow_null=True)
-    notes = serializers.CharField()
+    notes = serializers.CharField(allow_blank=True)
 
 
 class RevisionSnapshotSerializer(serializers.Serializer[Any]):

@@ -27,5 +27,5 @@ class SearchHitSerializer(serializers.Serializer[Any]):
     type = serializers.ChoiceField(choices=SearchType.choices)
     id = serializers.UUIDField()
     title = serializers.CharField()
-    subtitle = serializers.CharField(help_text="Context for the hit; may be empty.")
+    subtitle = serializers.CharField(allow_blank=True, help_text="Context for the hit; null when there is none.")
     score = serializers.FloatField(help_text="Relevance from 0 to 1; 1 is an exact identifier match.")

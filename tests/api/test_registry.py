@@ -6,11 +6,9 @@ import json
 from typing import Any
 
 import pytest
-from djangorestframework_camel_case.settings import api_settings as camel_settings
-from djangorestframework_camel_case.util import camelize
 
 from core import registry
-from core.api.renderers import dumps
+from core.wire import dumps, to_wire
 from tests.conftest import World
 from tests.security.discovery import seed
 
@@ -33,8 +31,8 @@ GET_PATHS = {
 
 
 def as_wire(data: dict[str, Any]) -> Any:
-    """camelCase and through the renderer's JSON, as a client (or a webhook receiver) gets it."""
-    return json.loads(dumps(camelize(data, **camel_settings.JSON_UNDERSCOREIZE)))
+    """On the wire and through the renderer's JSON, as a client (or a webhook receiver) gets it."""
+    return json.loads(dumps(to_wire(data)))
 
 
 def without_link(label: str, data: Any) -> Any:

@@ -12,7 +12,7 @@ from accounts.models import APIKey
 from jobs.models import Job, JobEvent, JobStatus, JobType
 from tests.conftest import ApiResponse, TeamWorld, World
 from tests.contract import BadInput, EndpointContract
-from tests.factories import JobFactory, JobTypeFactory, SiteFactory
+from tests.factories import AssetFactory, JobFactory, JobTypeFactory, SiteFactory
 
 SCHEMA = {"type": "object", "required": ["reading"], "properties": {"reading": {"type": "number"}}}
 
@@ -261,7 +261,8 @@ def test_site_of_another_team_is_refused(world: World) -> None:
 
 @pytest.mark.parametrize("wire", [True, False], ids=["postgres-text-rows", "orm-rows"])
 def test_fast_list_rows_equal_the_serializer(world: World, wire: bool, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The hot list path builds rows by hand; they must be exactly what JobSerializer documents.
+    """The hot list path builds rows by hand; they must be exactly what JobSerializer documents, as
+    `to_wire` sends it (empty notes, reason and serial number as null).
 
     Both ways of fetching them: PostgreSQL's text (`wire_rows`) and the ORM's rows, as on SQLite.
     """
@@ -269,22 +270,23 @@ def test_fast_list_rows_equal_the_serializer(world: World, wire: bool, monkeypat
         from jobs.api.views import JobViewSet
 
         monkeypatch.setattr(JobViewSet, "fetch_rows", staticmethod(list))
-    from djangorestframework_camel_case.util import camelize
     from rest_framework.utils.encoders import JSONEncoder
 
+    from core.wire import to_wire
     from jobs.api.serializers import JobSerializer
 
     site = SiteFactory(team=world.a.team)
     JobFactory(team=world.a.team, status=JobStatus.ASSIGNED, assigned_to=world.a.engineer, site=site,
-               client=site.client, payload={"snake_key": [1, {"x": None}]}, result={"a_b": 1},
+               client=site.client, payload={"snake_key": [1, {"x": None}], "blank": ""}, result={"a_b": 1},
                scheduled_date="2026-03-15", created_by_user=world.a.owner,
                scheduled_start=dt.datetime(2026, 3, 15, 8, 30, tzinfo=dt.UTC),
                scheduled_end=dt.datetime(2026, 3, 15, 10, 0, 0, 120000, tzinfo=dt.UTC))  # fmt: skip
     JobFactory(team=world.a.team, created_by_key=APIKey.objects.get(team=world.a.team, name="full"))
-    JobFactory(team=world.a.team)
+    JobFactory(team=world.a.team, asset=AssetFactory(team=world.a.team, serial_number=""))
     listed = world.api.get("/v1/jobs").data
     assert len(listed) == 3
+    assert [row["payload"]["blank"] for row in listed if "blank" in row["payload"]] == [""], "a payload is the author's"
     for job in Job.objects.filter(team=world.a.team).select_related("job_type", "assigned_to"):
-        expected = camelize(JobSerializer(job).data, ignore_fields=("payload", "result"))
+        expected = to_wire(JobSerializer(job).data)
         documented = json.loads(json.dumps(expected, cls=JSONEncoder))
         assert documented in listed

@@ -74,7 +74,7 @@ class TestCreateClient(EndpointContract):
         client = Client.objects.get(pk=response.data["id"], team=world.a.team)
         assert client.billing_country == "GB"
         assert response.data["billingAddress"] == {
-            "line1": "1 Quay St", "line2": "", "city": "Bristol", "region": "", "postcode": "BS1 4DJ", "country": "GB",
+            "line1": "1 Quay St", "line2": None, "city": "Bristol", "region": None, "postcode": "BS1 4DJ", "country": "GB",
         }  # fmt: skip
         assert response.data["externalReference"] == "XERO-42" and response.data["archived"] is False
         duplicate = world.api.post(self.path, {"name": "NORTHWIND housing"})

@@ -36,6 +36,7 @@ from core.api.pagination import CREATED_AT, KeysetPagination, SortField
 from core.api.renderers import PreCamelized
 from core.api.schema import EnvelopeAutoSchema
 from core.api.views import TeamScopedViewSet, envelope
+from core.wire import to_wire
 from webhooks import selectors
 from webhooks.models import OBJECT_TYPE_SCOPES, EventObjectType, EventType, WebhookEvent, event_scope, object_type_of
 
@@ -87,7 +88,7 @@ def event_row(event: WebhookEvent) -> dict[str, Any]:
         "createdAt": iso_datetime(event.created_at),
         "objectType": object_type_of(event.type).value,
         "objectId": str(event.object_id) if event.object_id else body["data"]["object"]["id"],
-        "data": body["data"],
+        "data": to_wire(body["data"]),  # events recorded before the null rule hold `""`
     }
 
 
