@@ -304,12 +304,20 @@ class TeamScopedInline(ScopedChoicesMixin, admin.TabularInline):
             return False
         return bool(request.user.is_superuser or permitted_team_ids(request, self.model, action))
 
-    def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+    def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
         """A table row has no `<label>`s: each input is named by its column (axe's label and select-name)."""
-        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
-        if formfield is not None and not formfield.widget.is_hidden:
-            formfield.widget.attrs.setdefault("aria-label", str(formfield.label or db_field.verbose_name))
-        return formfield
+        formset = super().get_formset(request, obj, **kwargs)
+
+        class NamedByColumn(formset):  # type: ignore[misc, valid-type]
+            def add_fields(self, form: Any, index: Any) -> None:
+                super().add_fields(form, index)
+                for name, field in form.fields.items():
+                    if not field.widget.is_hidden:
+                        label = "Delete" if name == "DELETE" else str(field.label or name)
+                        field.widget.attrs.setdefault("aria-label", label)
+
+        NamedByColumn.__name__ = formset.__name__
+        return NamedByColumn
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return self._team_access(request, "view")
