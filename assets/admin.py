@@ -20,9 +20,11 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.models import Actor
 from assets import services
+from assets.admin_forms import AssetForm, AssetTypeForm
 from assets.imports import IMPORT_COLUMNS, AssetImportError, ImportProblem, import_assets
 from assets.models import Asset, AssetType
 from core.admin import TeamScopedAdmin
+from core.admin_schema import type_schema_view
 from core.exceptions import DomainError
 from projects.models import Site
 
@@ -38,6 +40,7 @@ def actor_of(request: HttpRequest) -> Actor:
 class AssetTypeAdmin(TeamScopedAdmin):
     """Asset types are created and changed through the services the API uses (same schema check, same rules)."""
 
+    form = AssetTypeForm
     list_display = ("name", "key", "team", "created_at")
     list_select_related = ("team",)
     search_fields = ("name", "key")
@@ -136,8 +139,9 @@ class AssetAdmin(SimpleHistoryAdmin, TeamScopedAdmin):
     show_full_result_count = False
     actions = ("archive_assets",)
     history_list_display = ("history_action", "history_api_key")
-    service_error_fields = {"siteId": "site", "historyId": "name"}
+    service_error_fields = {"siteId": "site", "historyId": "name", "assetType": "asset_type"}
     change_list_template = "admin/assets/asset/change_list.html"
+    form = AssetForm
 
     fields = ("team", "site", "name", "asset_type", "manufacturer", "model", "serial_number", "install_date",
               "warranty_expiry", "status", "location_note", "attributes", "archived", "archived_at",
@@ -220,7 +224,9 @@ class AssetAdmin(SimpleHistoryAdmin, TeamScopedAdmin):
     def get_urls(self) -> list[URLPattern]:
         urls: list[URLPattern] = super().get_urls()
         view = self.admin_site.admin_view(self.import_view)
-        return [path("import/", view, name="assets_asset_import"), *urls]
+        schema = type_schema_view(self, AssetType, "attributes_schema", lookup="key")
+        return [path("import/", view, name="assets_asset_import"),
+                path("type-schema/", schema, name="assets_asset_type_schema"), *urls]  # fmt: skip
 
     def import_view(self, request: HttpRequest) -> HttpResponse:
         """Import assets for one site from a CSV file: every row valid, or nothing imported."""

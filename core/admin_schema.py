@@ -66,7 +66,10 @@ class SchemaRowsCodec(Codec):
         return schema_builder.rows_from_schema(value)
 
     def from_form(self, data: Any) -> Any:
-        return schema_builder.schema_from_rows(data)
+        # Rows are a list of objects; anything else (a schema posted as it is, by a script) is taken as sent.
+        if isinstance(data, list) and all(isinstance(row, dict) for row in data):
+            return schema_builder.schema_from_rows(data)
+        return data
 
 
 def drop_blanks(value: Any) -> Any:
@@ -245,16 +248,19 @@ def issues_to_errors(form: forms.BaseForm, issues: list[tuple[str, str]], fields
 
 
 def type_schema_view(
-    model_admin: admin.ModelAdmin[Any], type_model: type[models.Model], attribute: str
+    model_admin: admin.ModelAdmin[Any], type_model: type[models.Model], attribute: str, lookup: str = "pk"
 ) -> Callable[[HttpRequest], JsonResponse]:
-    """A JSON view answering `?type=<id>` with `{"schema": …}` for a type the person may see (else 404)."""
+    """A JSON view answering `?type=<id>` with `{"schema": …}` for a type the person may see (else 404).
+
+    `lookup` is the type's field the select sends (`pk`, or `key` for assets, which name their type by key).
+    """
 
     def view(request: HttpRequest) -> JsonResponse:
         if not model_admin.has_view_permission(request):
             raise PermissionDenied
         type_admin = model_admin.admin_site.get_model_admin(type_model)
         try:
-            found = type_admin.get_queryset(request).filter(pk=request.GET.get("type", "")).first()
+            found = type_admin.get_queryset(request).filter(**{lookup: request.GET.get("type", "")}).first()
         except ValidationError:  # not a valid id
             found = None
         if found is None:
