@@ -86,7 +86,8 @@ class InvoiceSendInline(ReadOnlyTeamScopedInline):
     verbose_name_plural = "Sent to the client"
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return obj is not None and super().has_view_permission(request, obj) and obj.sends.exists()
+        # Without `obj` Django asks whether to load rows at all; with it, whether to show the (empty) table.
+        return super().has_view_permission(request, obj) and (obj is None or obj.sends.exists())
 
     @admin.display(description="Send")
     def number(self, send: InvoiceSend) -> str:
