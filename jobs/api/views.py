@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import uuid
 from typing import Any, ClassVar
 
 from django.db.models import QuerySet
@@ -21,10 +22,11 @@ from core.api.negotiation import FirstRendererNegotiation
 from core.api.pagination import CREATED_AT, SortField
 from core.api.permissions import signed_link_or_scope
 from core.api.renderers import PreCamelized
-from core.api.views import UUID_PATTERN, BaseAPIView, ListMixin, RetrieveMixin, TeamScopedViewSet
+from core.api.views import UUID_PATTERN, BaseAPIView, ListMixin, RetrieveMixin, TeamScopedViewSet, envelope
 from core.exceptions import InvalidInputError
 from jobs import selectors, services
 from jobs.api import examples
+from jobs.api.detail import job_detail
 from jobs.api.filters import JobFilter
 from jobs.api.rows import job_rows, job_values
 from jobs.api.serializers import (
@@ -142,10 +144,9 @@ class JobViewSet(RetrieveMixin, TeamScopedViewSet):
     fetch_rows = staticmethod(wire_rows)  # the page's rows as the wire wants them (see core.api.fast)
 
     def base_queryset(self, team: Team) -> QuerySet[Job]:
-        # `retrieve` reads one job with its relations and timeline; the list reads bare rows (see
-        # `list`), and a write only needs the row it changes (its answer comes from `_fresh`).
-        detail = self.action == "retrieve"
-        return selectors.jobs_for(team=team, with_related=detail, with_events=detail)
+        # The list and the detail read bare rows (see `list`, `retrieve`); a write only needs the row
+        # it changes (its answer is the representation its event recorded: see `_fresh`).
+        return selectors.jobs_for(team=team, with_related=False, with_events=False)
 
     def get_serializer_class(self) -> Any:
         return JobSerializer if self.action == "list" else JobDetailSerializer
@@ -155,6 +156,17 @@ class JobViewSet(RetrieveMixin, TeamScopedViewSet):
         queryset = self.filter_queryset(self.get_queryset())
         page = self.paginate_queryset(job_values(queryset)) or []
         return self.get_paginated_response(PreCamelized(job_rows(page)))
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """One job, its row built as the list builds it, with its timeline, photos and signature."""
+        try:
+            pk = uuid.UUID(str(self.kwargs[self.lookup_url_kwarg]))
+        except ValueError:
+            raise NotFound() from None
+        found = job_detail(self.get_queryset(), pk, fetch_rows=self.fetch_rows, context=self.get_serializer_context())
+        if found is None:
+            raise NotFound()
+        return envelope(found)
 
     def _fresh(self, job: Job, status_code: int = status.HTTP_200_OK) -> Response:
         """The job as the write left it: as its event recorded it, or read again if it recorded none."""

@@ -1,0 +1,50 @@
+"""`GET /v1/jobs/{id}`: one job read as the list reads its rows, plus its timeline, photos and signature.
+
+The job itself is the list's row (`jobs.api.rows.job_rows` over `job_values`: the job in one query,
+every related name in one more), so a job looks the same in the list and alone by construction. Its
+timeline, photos and signature come in one small query each and are shown by their own serializers
+(`JobEventSerializer`, `JobAttachmentSerializer`, `JobSignatureSerializer`), exactly as
+`JobDetailSerializer` nests them; a test compares the whole answer with that serializer's.
+
+Before, the detail read a model instance with eight relations prefetched (eight queries, and the
+ORM's prefetch machinery was the largest layer of the request: see bench/README.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from django.db.models import QuerySet
+
+from jobs.api.rows import job_rows, job_values
+from jobs.api.serializers import JobAttachmentSerializer, JobEventSerializer, JobSignatureSerializer
+from jobs.models import Job, JobAttachment, JobEvent, JobSignature
+
+
+def job_detail(
+    jobs: QuerySet[Job],
+    pk: Any,
+    *,
+    fetch_rows: Callable[[Any], list[dict[str, Any]]],
+    context: Mapping[str, Any],
+) -> dict[str, Any] | None:
+    """The job `pk` of `jobs` (already narrowed to the caller's team) as the API shows it, or None.
+
+    Keys of the job's own fields are camelCase (the list's row); the nested lists are serializer
+    output, camelCased by the renderer as every other answer.
+    """
+    rows = fetch_rows(job_values(jobs.filter(pk=pk)))
+    if not rows:
+        return None
+    row = job_rows(rows)[0]
+    job_id = row["id"]  # a row of the caller's team: what hangs off it is the team's too
+    events = JobEvent.objects.filter(job_id=job_id).select_related("actor_user", "actor_key")
+    attachments = JobAttachment.objects.filter(job_id=job_id).select_related("uploaded_by_user", "uploaded_by_key")
+    signature = JobSignature.objects.filter(job_id=job_id).first()
+    return {
+        **row,
+        "events": JobEventSerializer(events, many=True, context=context).data,
+        "attachments": JobAttachmentSerializer(attachments, many=True, context=context).data,
+        "signature": None if signature is None else JobSignatureSerializer(signature, context=context).data,
+    }
