@@ -150,6 +150,7 @@ def test_dashboard_counts_failed_flows_and_drafts_of_the_team_with_links(world, 
     assert tiles == {
         ("Failed flows", 1, "/admin/flows/flow/?status__exact=FAILED"),
         ("Drafts to finalize", 2, "/admin/invoicing/invoice/?status__exact=DRAFT"),
+        ("Jobs ready to bill", 0, "/admin/invoicing/invoice/billing-desk/"),
     }
     html = page.content.decode()
     assert 'href="/admin/flows/flow/?status__exact=FAILED"' in html
