@@ -24,8 +24,10 @@ from assets.admin_forms import AssetForm, AssetTypeForm
 from assets.imports import IMPORT_COLUMNS, AssetImportError, ImportProblem, import_assets
 from assets.models import Asset, AssetType
 from core.admin import TeamScopedAdmin
+from core.admin_inlines import ContributedInlinesMixin
 from core.admin_schema import type_schema_view
 from core.exceptions import DomainError
+from jobs.admin_access import ViewedThroughAssignedJobsMixin
 from projects.models import Site
 
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
@@ -127,9 +129,12 @@ class AssetImportForm(forms.Form):
 
 
 @admin.register(Asset)
-class AssetAdmin(SimpleHistoryAdmin, TeamScopedAdmin):
+class AssetAdmin(ContributedInlinesMixin, ViewedThroughAssignedJobsMixin, SimpleHistoryAdmin, TeamScopedAdmin):
     """Assets change only through the services, so every save, archive, revert and import is a history
-    entry naming the person who made it."""
+    entry naming the person who made it. Other apps add inlines here (`core.admin_inlines`): the
+    maintenance plans covering the asset, with a button to plan its service (`plans.admin`)."""
+
+    job_field = "asset"  # engineers view the rows their own jobs name (jobs.admin_access)
 
     list_display = ("name", "asset_type", "status", "site", "serial_number", "warranty_expiry", "archived", "team")
     list_filter = ("asset_type", "status", "site", WarrantyFilter, "archived")

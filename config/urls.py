@@ -16,6 +16,8 @@ urlpatterns = [
     path("settings/developer/webhooks/", include("webhooks.urls")),
     # The dispatch board: the team's week by engineer (see docs/jobs.md).
     path("board/", include("jobs.board.urls")),
+    # My day: the signed-in engineer's jobs and their job pages, phone first (see docs/jobs.md).
+    path("day/", include("jobs.field.urls")),
     # The demo's sent mail (only while no EMAIL_URL is configured; see core/outbox.py).
     path("", include("core.outbox_views")),
     # Sign-in, password change, team switcher and Settings > Developer (see docs/settings-page.md).

@@ -161,3 +161,52 @@ def team_engineers(*, team: Team) -> QuerySet[User]:
         .only("full_name", "email")
         .order_by("full_name", "email")
     )
+
+
+# --- My day: one engineer's jobs, in time order ------------------------------------------------------
+
+# Statuses of work still to do: shown from earlier days (or with no day) until it is done.
+OPEN_STATUSES = (JobStatus.ASSIGNED, JobStatus.IN_PROGRESS)
+DAY_JOB_RELATIONS = ("job_type", "client", "site", "asset")
+
+
+def day_jobs_for(*, team: Team, user: User, first_day: dt.date, last_day: dt.date, limit: int) -> list[Job]:
+    """The jobs of `team` assigned to `user` scheduled between two days (inclusive), cancelled ones left
+    out, in time order (day, then the window's start, untimed jobs after timed ones), at most `limit`.
+
+    The day is read through the jobs' schedule index expression: a range scan of (team, engineer, day).
+    """
+    day = Coalesce(F("scheduled_date"), Value(UNSCHEDULED_SORT_DATE))
+    queryset = (
+        Job.objects.for_team(team)
+        .filter(assigned_to=user)
+        .alias(day=day)
+        .filter(day__gte=first_day, day__lte=last_day)
+        .exclude(status=JobStatus.CANCELLED)
+        .select_related(*DAY_JOB_RELATIONS)
+        .order_by("scheduled_date", F("scheduled_start").asc(nulls_last=True), "created_at", "id")
+    )
+    return list(queryset[:limit])
+
+
+def open_jobs_before(*, team: Team, user: User, day: dt.date, limit: int) -> list[Job]:
+    """`user`'s jobs of `team` still to do (assigned or in progress) from before `day` or with no day."""
+    queryset = (
+        Job.objects.for_team(team)
+        .filter(assigned_to=user, status__in=OPEN_STATUSES)
+        .filter(Q(scheduled_date__lt=day) | Q(scheduled_date__isnull=True))
+        .select_related(*DAY_JOB_RELATIONS)
+        .order_by(F("scheduled_date").asc(nulls_last=True), F("scheduled_start").asc(nulls_last=True), "id")
+    )
+    return list(queryset[:limit])
+
+
+def assigned_job(*, team: Team, user: User, job_id: Any) -> Job | None:
+    """One job of `team` assigned to `user`, with what the job page shows (None if there is none)."""
+    return (
+        Job.objects.for_team(team)
+        .filter(pk=job_id, assigned_to=user)
+        .select_related("team", *DAY_JOB_RELATIONS, "project", "signature")
+        .prefetch_related(Prefetch("attachments", queryset=JobAttachment.objects.order_by("created_at", "id")))
+        .first()
+    )

@@ -28,6 +28,7 @@ from core.admin import (
     registered_admin,
     saved_by_service,
 )
+from jobs.admin_access import ViewedThroughAssignedJobsMixin
 from jobs.models import Job
 from projects import selectors, services
 from projects.models import Client, Project, ProjectRevision, ProjectTemplate, ProjectTemplateStep, Site
@@ -57,7 +58,8 @@ class SiteInline(TeamScopedInline):
 
 
 @admin.register(Client)
-class ClientAdmin(TeamScopedAdmin):
+class ClientAdmin(ViewedThroughAssignedJobsMixin, TeamScopedAdmin):
+    job_field = "client"  # engineers view the rows their own jobs name (jobs.admin_access)
     list_display = ("name", "type", "email", "phone", "archived", "team", "created_at")
     list_filter = ("type", "archived")
     list_select_related = ("team",)
@@ -126,7 +128,8 @@ def _site_fields(data: dict[str, Any]) -> dict[str, Any]:
 
 # Sites -------------------------------------------------------------------------------------------
 @admin.register(Site)
-class SiteAdmin(TeamScopedAdmin):
+class SiteAdmin(ViewedThroughAssignedJobsMixin, TeamScopedAdmin):
+    job_field = "site"  # engineers view the rows their own jobs name (jobs.admin_access)
     list_display = ("name", "client", "address_line1", "city", "postcode", "country", "team", "created_at")
     list_filter = ("country",)
     list_select_related = ("client", "team")

@@ -27,7 +27,7 @@ def test_each_role_lands_on_its_work(world):
     assert home_of(staff_client(world.a.owner)) == "/admin/"
     assert home_of(staff_client(admin)) == "/admin/"
     assert home_of(staff_client(world.a.dispatcher)) == "/admin/jobs/job/?due=today"
-    assert home_of(staff_client(world.a.engineer)) == f"/admin/jobs/job/?assigned_to__id__exact={world.a.engineer.pk}"
+    assert home_of(staff_client(world.a.engineer)) == "/day/"
     assert home_of(staff_client(finance)) == "/admin/invoicing/invoice/billing-desk/"
     # Each home opens for its role.
     for person in (world.a.owner, world.a.dispatcher, world.a.engineer, finance):

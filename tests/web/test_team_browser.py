@@ -115,7 +115,9 @@ def test_owner_invites_and_the_invitee_joins_and_sees_only_their_team(page, brow
     invitee_page.locator("#id_username").fill("nina@alpha.example.com")
     invitee_page.locator("#id_password").fill("Nina-s3cret-pass")
     invitee_page.get_by_role("button", name="Log in").click()
-    invitee_page.wait_for_url(re.compile(r"/admin/jobs/job/\?assigned_to__id__exact="))
+    invitee_page.wait_for_url(re.compile(r"/day/$"))  # an engineer's home: My day
+    invitee_page.get_by_role("link", name="Open to start: ").first.wait_for()  # her job, not yet scheduled
+    invitee_page.goto(f"/admin/jobs/job/?assigned_to__id__exact={nina.pk}")
     assert invitee_page.locator("[data-current-team]").get_attribute("data-current-team") == world.a.team.slug
     rows = invitee_page.locator("#result_list tbody tr")
     assert rows.count() == 1
@@ -219,7 +221,7 @@ def test_each_roles_home_fits_and_passes_axe_at_desktop_and_phone_width(browser,
             page = context.new_page()
             page.goto("/")
             page.wait_for_load_state()
-            assert "/admin/" in page.url, (role, page.url)
+            assert ("/day/" if role == "engineer" else "/admin/") in page.url, (role, page.url)
             page.screenshot(path=str(artifacts / f"home-{role}-{label}.png"), full_page=True)
             assert_no_sideways_scroll(page)
             if label == "1366":
