@@ -18,6 +18,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
+from django.utils import formats, timezone
 from django.views.decorators.http import require_POST
 
 from accounts.models import Actor, Team
@@ -79,7 +80,7 @@ class InvoiceSendInline(ReadOnlyTeamScopedInline):
 
     model = InvoiceSend
     extra = 0
-    fields = ("number", "to", "when", "sent_by", "status", "error")
+    fields = ("number", "to", "when", "sent_by", "outcome", "error")
     readonly_fields = fields
     ordering = ("request",)
     verbose_name = "send"
@@ -98,8 +99,12 @@ class InvoiceSendInline(ReadOnlyTeamScopedInline):
         return ", ".join(send.recipients)
 
     @admin.display(description="When")
-    def when(self, send: InvoiceSend) -> Any:
-        return send.created_at
+    def when(self, send: InvoiceSend) -> str:
+        return str(formats.localize(timezone.localtime(send.created_at)))
+
+    @admin.display(description="Status")
+    def outcome(self, send: InvoiceSend) -> str:
+        return str(send.status).capitalize()  # Sent, Failed, Sending: one word in a narrow column
 
     @admin.display(description="By")
     def sent_by(self, send: InvoiceSend) -> str:
