@@ -55,11 +55,11 @@ MIDDLEWARE = [
     "core.security.ContentSecurityPolicyMiddleware",
     "core.security.CompressStaticMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    "core.api.middleware.PagesSessionMiddleware",  # Django's, skipped on /v1 (see there)
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "core.api.middleware.PagesAuthenticationMiddleware",
+    "core.api.middleware.PagesMessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 

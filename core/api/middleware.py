@@ -6,7 +6,11 @@ import secrets
 from collections.abc import Callable
 
 from django.conf import settings
+from django.contrib.auth.middleware import AuthenticationMiddleware
+from django.contrib.messages.middleware import MessageMiddleware
+from django.contrib.sessions.middleware import SessionMiddleware
 from django.http import HttpRequest, HttpResponse
+from django.utils.deprecation import MiddlewareMixin
 
 from core.api.errors import plain_error_response
 
@@ -73,3 +77,31 @@ class APIEnvelopeMiddleware:
             if header in original:
                 response[header] = original[header]
         return response
+
+
+# --- Middleware the pages need and /v1 does not ----------------------------------------------------
+# /v1 authenticates every request by its bearer token (DRF, `core.api.authentication`): it reads no
+# session cookie, no Django user and no flash messages. These three stand in for Django's own in
+# `MIDDLEWARE` (subclasses, so the admin's checks still find them) and step aside for /v1 requests;
+# for every other path they are Django's. What /v1 skips is decided here and only here
+# (`is_api_request`). Security, CSRF (DRF's views are exempt), CommonMiddleware (allowed hosts),
+# clickjacking and the Content-Security-Policy still run on every path.
+
+
+class _PagesOnly(MiddlewareMixin):
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if is_api_request(request):
+            return self.get_response(request)  # type: ignore[return-value]
+        return super().__call__(request)  # type: ignore[return-value]
+
+
+class PagesSessionMiddleware(_PagesOnly, SessionMiddleware):
+    """Django's `SessionMiddleware`, except on /v1."""
+
+
+class PagesAuthenticationMiddleware(_PagesOnly, AuthenticationMiddleware):
+    """Django's `AuthenticationMiddleware` (the signed-in user), except on /v1."""
+
+
+class PagesMessageMiddleware(_PagesOnly, MessageMiddleware):
+    """Django's `MessageMiddleware` (flash messages), except on /v1."""
