@@ -119,10 +119,12 @@ def board_jobs_for(
     job_type: JobType | None = None,
     project: Project | None = None,
     client: Client | None = None,
-) -> QuerySet[Job]:
-    """The team's jobs scheduled between two days (inclusive), cancelled ones left out, with what a board
-    card shows (type, client, site, project, assignee) joined in one query.
+) -> QuerySet[Job, tuple[Any, ...]]:
+    """The team's jobs scheduled between two days (inclusive), cancelled ones left out, as rows of
+    `BOARD_JOB_COLUMNS`: what a board card shows, the names of its type, client, site, project and
+    assignee joined in one query.
 
+    Rows rather than model instances: a week of 500 jobs built 2,500 objects for a few names each.
     The day is read through the same expression as the jobs' schedule indexes, so the week is a range
     scan of `(team, day)` however many jobs the team has in other weeks.
     """
@@ -132,9 +134,6 @@ def board_jobs_for(
         .alias(board_day=day)
         .filter(board_day__gte=first_day, board_day__lte=last_day)
         .exclude(status=JobStatus.CANCELLED)
-        .select_related("job_type", "client", "site", "project", "assigned_to")
-        .only(*BOARD_JOB_FIELDS)
-        .order_by("scheduled_date", "scheduled_start", "created_at", "id")
     )
     if job_type is not None:
         queryset = queryset.filter(job_type=job_type)
@@ -142,13 +141,13 @@ def board_jobs_for(
         queryset = queryset.filter(project=project)
     if client is not None:
         queryset = queryset.filter(client=client)
-    return queryset
+    return queryset.order_by().values_list(*BOARD_JOB_COLUMNS)
 
 
-BOARD_JOB_FIELDS = (
-    "team", "status", "scheduled_date", "scheduled_start", "scheduled_end", "notes", "created_at",
-    "job_type__name", "client__name", "site__name", "site__postcode", "project__name",
-    "assigned_to__full_name", "assigned_to__email", "assigned_to__is_active",
+BOARD_JOB_COLUMNS = (
+    "id", "status", "scheduled_date", "scheduled_start", "scheduled_end", "created_at", "assigned_to_id",
+    "assigned_to__full_name", "assigned_to__email", "job_type__name", "client__name", "site__name",
+    "site__postcode", "project__name",
 )  # fmt: skip
 
 

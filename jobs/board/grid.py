@@ -12,9 +12,10 @@ import zoneinfo
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any, NamedTuple
 
 from accounts.models import User
-from jobs.models import Job, JobStatus
+from jobs.models import JobStatus
 from jobs.services import RESCHEDULABLE
 
 UNASSIGNED = "unassigned"
@@ -25,11 +26,34 @@ def monday_of(day: dt.date) -> dt.date:
     return day - dt.timedelta(days=day.weekday())
 
 
+class BoardJob(NamedTuple):
+    """One row of `jobs.selectors.board_jobs_for` (its `BOARD_JOB_COLUMNS`, in order)."""
+
+    id: Any
+    status: str
+    scheduled_date: dt.date | None
+    scheduled_start: dt.datetime | None
+    scheduled_end: dt.datetime | None
+    created_at: dt.datetime
+    assigned_to_id: Any
+    assignee_name: str | None
+    assignee_email: str | None
+    job_type_name: str
+    client_name: str | None
+    site_name: str | None
+    site_postcode: str | None
+    project_name: str | None
+
+    @property
+    def assignee(self) -> str:
+        return self.assignee_name or self.assignee_email or ""
+
+
 @dataclass
 class Card:
     """A job on the board, with its window in the team's time zone ("08:00"–"10:00", or none)."""
 
-    job: Job
+    job: BoardJob
     start: str = ""
     end: str = ""
     overlaps: bool = False
@@ -47,11 +71,11 @@ class Cell:
 
 @dataclass
 class Row:
-    """One engineer's week (`engineer` None: the unassigned jobs)."""
+    """One person's week (`is_person` False: the unassigned jobs)."""
 
     key: str
     label: str
-    engineer: User | None
+    is_person: bool
     cells: list[Cell]
     note: str = ""
 
@@ -82,7 +106,7 @@ class Week:
         return self.days[-1]
 
 
-def _card(job: Job, zone: zoneinfo.ZoneInfo) -> Card:
+def _card(job: BoardJob, zone: zoneinfo.ZoneInfo) -> Card:
     card = Card(job=job, movable=job.status in RESCHEDULABLE,
                 assignable=job.status in (JobStatus.PENDING, JobStatus.ASSIGNED))  # fmt: skip
     if job.scheduled_start is not None and job.scheduled_end is not None:
@@ -117,35 +141,35 @@ def _in_day_order(card: Card) -> tuple[int, dt.datetime, dt.datetime]:
 
 
 def build_week(
-    *, monday: dt.date, today: dt.date, zone: zoneinfo.ZoneInfo, engineers: Iterable[User], jobs: Iterable[Job]
+    *, monday: dt.date, today: dt.date, zone: zoneinfo.ZoneInfo, engineers: Iterable[User], jobs: Iterable[BoardJob]
 ) -> Week:
     """Arrange the week's jobs in rows: the engineers (by name), then anyone else a job is assigned to
     (an owner who took a job, a former engineer), then the unassigned jobs."""
     days = [monday + dt.timedelta(days=offset) for offset in range(DAYS_IN_WEEK)]
     index = {day: position for position, day in enumerate(days)}
     by_person: dict[str, list[Card]] = defaultdict(list)
-    people: dict[str, User] = {}
+    people: dict[str, str] = {}  # assignees' names by id
     for job in jobs:
         if job.scheduled_date not in index:
             continue
         key = str(job.assigned_to_id) if job.assigned_to_id else UNASSIGNED
         if job.assigned_to_id:
-            people[key] = job.assigned_to  # type: ignore[assignment]
+            people[key] = job.assignee
         by_person[key].append(_card(job, zone))
 
-    def row(key: str, label: str, engineer: User | None, note: str = "") -> Row:
+    def row(key: str, label: str, is_person: bool, note: str = "") -> Row:
         cells = [Cell(day=day, is_today=day == today) for day in days]
         for card in by_person.get(key, ()):
             cells[index[card.job.scheduled_date]].cards.append(card)  # type: ignore[index]
         for cell in cells:
             cell.cards.sort(key=_in_day_order)
-        return Row(key=key, label=label, engineer=engineer, cells=cells, note=note)
+        return Row(key=key, label=label, is_person=is_person, cells=cells, note=note)
 
-    rows = [row(str(person.pk), str(person), person) for person in engineers]
+    rows = [row(str(person.pk), str(person), True) for person in engineers]
     listed = {r.key for r in rows}
-    others = sorted((p for k, p in people.items() if k not in listed), key=lambda p: str(p).lower())
-    rows += [row(str(p.pk), str(p), p, note="not an engineer of the team") for p in others]
-    rows.append(row(UNASSIGNED, "Unassigned", None))
-    overlaps = sum(flag_overlaps(cell.cards) for r in rows if r.engineer is not None for cell in r.cells)
+    others = sorted(((k, name) for k, name in people.items() if k not in listed), key=lambda p: p[1].lower())
+    rows += [row(key, name, True, note="not an engineer of the team") for key, name in others]
+    rows.append(row(UNASSIGNED, "Unassigned", False))
+    overlaps = sum(flag_overlaps(cell.cards) for r in rows if r.is_person for cell in r.cells)
     return Week(monday=monday, today=today, days=days, rows=rows,
                 job_count=sum(r.job_count for r in rows), overlap_count=overlaps)  # fmt: skip

@@ -19,6 +19,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, QueryDict
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -32,7 +33,8 @@ from accounts.team_context import TeamContext, team_context
 from core.exceptions import DomainError, InvalidInputError
 from core.timerange import team_zone
 from jobs.board.forms import BoardFilterForm, MoveForm
-from jobs.board.grid import DAYS_IN_WEEK, UNASSIGNED, build_week, monday_of
+from jobs.board.grid import DAYS_IN_WEEK, UNASSIGNED, BoardJob, build_week, monday_of
+from jobs.board.render import RowsHtml
 from jobs.models import Job
 from jobs.selectors import board_jobs_for, jobs_for, team_engineers
 from jobs.services import assign_job, reschedule_job
@@ -67,15 +69,17 @@ def _board_page(request: HttpRequest, ctx: TeamContext, params: QueryDict, statu
     zone = team_zone(ctx.team)
     today = timezone.now().astimezone(zone).date()
     form = BoardFilterForm(params, team=ctx.team)
-    context: dict[str, Any] = {"ctx": ctx, "form": form, "zone": zone, "today": today, "week": None}
+    context: dict[str, Any] = {"ctx": ctx, "form": form, "zone": zone, "today": today, "week": None,
+                               "filter_options": _filter_options(form)}  # fmt: skip
     if not form.is_valid():
         context["filter_error"] = form.errors_text()
         return render(request, "jobs/board.html", context, status=400)
     chosen = form.cleaned_data
     monday = monday_of(chosen["week"] or today)
-    jobs = board_jobs_for(team=ctx.team, first_day=monday, last_day=monday + dt.timedelta(days=DAYS_IN_WEEK - 1),
+    rows = board_jobs_for(team=ctx.team, first_day=monday, last_day=monday + dt.timedelta(days=DAYS_IN_WEEK - 1),
                           job_type=chosen["type"], project=chosen["project"], client=chosen["client"])  # fmt: skip
     engineers = list(team_engineers(team=ctx.team))
+    jobs = (BoardJob(*row) for row in rows)
     week = build_week(monday=monday, today=today, zone=zone, engineers=engineers, jobs=jobs)
     filters = {name: str(chosen[name].pk) for name in FILTERS if chosen[name] is not None}
     board_url = reverse("dispatch-board")
@@ -91,9 +95,24 @@ def _board_page(request: HttpRequest, ctx: TeamContext, params: QueryDict, statu
             "this": f"{board_url}?{urlencode(filters)}" if filters else board_url,
             "next": f"{board_url}?{urlencode({'week': week.next.isoformat(), **filters})}",
         },
-        engineer_options=_options(engineers),
     )
+    context["board_rows"] = RowsHtml(
+        board_url=board_url, admin_jobs_url=context["admin_jobs_url"], here=here, csrf_token=get_token(request),
+        engineer_options=_options(engineers),
+    ).week(week)  # fmt: skip
     return render(request, "jobs/board.html", context, status=status)
+
+
+def _filter_options(form: BoardFilterForm) -> dict[str, str]:
+    """Each filter's `<option>`s, the chosen one selected (built here: Django's select widget renders a
+    template per option, which a team's hundreds of clients make slow)."""
+    options: dict[str, str] = {}
+    for name in FILTERS:
+        chosen = str(form.data.get(name, ""))
+        rows = form.fields[name].queryset  # type: ignore[attr-defined]
+        choices = ((row.pk, " selected" if str(row.pk) == chosen else "", row) for row in rows)
+        options[name] = format_html_join("", '<option value="{}"{}>{}</option>', choices)
+    return options
 
 
 def _options(engineers: list[User]) -> str:
