@@ -55,17 +55,16 @@ NEW_TOKEN_SESSION_KEY = "new_api_key_once"  # noqa: S105 - a session key name, n
 
 
 def role_home_url(request: HttpRequest) -> str:
-    """Where a person's work is: engineers My day (their jobs, phone first), dispatchers today's jobs,
+    """Where a person's work is: engineers My day (their jobs, phone first), dispatchers the dispatch board,
     finance the billing desk, owners and admins the dashboard; others without admin access their settings."""
     user = request.user
     role = team_permissions(request).role
     if role == Role.ENGINEER and user.is_active:
         return reverse("my-day")  # our own page: no admin access needed
+    if role == Role.DISPATCHER and user.is_active:
+        return reverse("dispatch-board")  # the week by engineer; our own page too
     if not (user.is_active and user.is_staff):
         return reverse("settings")
-    jobs = reverse("admin:jobs_job_changelist")
-    if role == Role.DISPATCHER:
-        return f"{jobs}?due=today"
     if role == Role.FINANCE:
         return reverse("admin:invoicing_invoice_billing_desk")
     return reverse("admin:index")

@@ -62,10 +62,10 @@ def test_owner_invites_and_the_invitee_sets_a_password_and_can_enter_the_admin(w
     assert invitation.accepted_at is not None and invitation.accepted_by == user
     # The link works once.
     assert anon.get(f"/invitations/{token}/").status_code == 404
-    # The new member signs in to the admin and lands on today's jobs.
+    # The new member (a dispatcher) signs in and lands on the dispatch board.
     response = anon.post("/admin/login/", {"username": user.email, "password": "x-Secret-9911", "next": "/"})
     assert response.status_code == 302
-    assert anon.get("/").url == "/admin/jobs/job/?due=today"
+    assert anon.get("/").url == "/board/"
 
 
 def test_an_existing_account_joins_without_changing_its_password(world):

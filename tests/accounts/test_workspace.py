@@ -26,7 +26,7 @@ def test_each_role_lands_on_its_work(world):
     admin = MembershipFactory(team=world.a.team, role=Role.ADMIN).user
     assert home_of(staff_client(world.a.owner)) == "/admin/"
     assert home_of(staff_client(admin)) == "/admin/"
-    assert home_of(staff_client(world.a.dispatcher)) == "/admin/jobs/job/?due=today"
+    assert home_of(staff_client(world.a.dispatcher)) == "/board/"
     assert home_of(staff_client(world.a.engineer)) == "/day/"
     assert home_of(staff_client(finance)) == "/admin/invoicing/invoice/billing-desk/"
     # Each home opens for its role.
@@ -41,13 +41,13 @@ def test_sign_in_leads_to_the_role_home(world):
     site = Client().post(
         "/accounts/login/", {"username": world.a.dispatcher.email, "password": "correct-horse-battery"}
     )
-    assert site["Location"] == "/admin/jobs/job/?due=today"
+    assert site["Location"] == "/board/"
     admin = Client()
     form = admin.get("/admin/login/").content.decode()
     assert 'name="next" value="/"' in form and "/admin/password_reset/" in form
     response = admin.post("/admin/login/", {"username": world.a.dispatcher.email, "password": "correct-horse-battery",
                                             "next": "/"})  # fmt: skip
-    assert response["Location"] == "/" and home_of(admin) == "/admin/jobs/job/?due=today"
+    assert response["Location"] == "/" and home_of(admin) == "/board/"
 
 
 @pytest.mark.parametrize("role", [Role.DISPATCHER, Role.ENGINEER, Role.FINANCE])

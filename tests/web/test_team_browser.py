@@ -149,7 +149,7 @@ def test_forgotten_password_reset_by_email(page, world, artifacts):
     page.get_by_text("Please enter a correct email").wait_for()  # the old password no longer works
     page.get_by_label("Password").fill("brand-New-pass-42")
     page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(re.compile(r"/admin/jobs/job/\?due=today"))  # the dispatcher's home
+    page.wait_for_url(re.compile(r"/board/$"))  # the dispatcher's home: the dispatch board
 
 
 def test_a_two_team_member_switches_teams_and_the_admin_follows(browser, world, live_server, artifacts):
@@ -221,7 +221,7 @@ def test_each_roles_home_fits_and_passes_axe_at_desktop_and_phone_width(browser,
             page = context.new_page()
             page.goto("/")
             page.wait_for_load_state()
-            assert ("/day/" if role == "engineer" else "/admin/") in page.url, (role, page.url)
+            assert {"engineer": "/day/", "dispatcher": "/board/"}.get(role, "/admin/") in page.url, (role, page.url)
             page.screenshot(path=str(artifacts / f"home-{role}-{label}.png"), full_page=True)
             assert_no_sideways_scroll(page)
             if label == "1366":
