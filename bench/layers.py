@@ -437,6 +437,7 @@ def main() -> None:
     parser.add_argument("--only", action="append", help="a scenario name (repeatable)")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     parser.add_argument("--cprofile", help="print cProfile's top functions for this scenario instead")
+    parser.add_argument("--plain", action="store_true", help="only the uninstrumented figures (for A/B runs)")
     args = parser.parse_args()
     import django
 
@@ -464,6 +465,10 @@ def main() -> None:
         results[name] = {"plain_us": plain["total_us"], "plain_wall_us": plain["wall_us"], "queries": len(seen),
                          "queries_sql": [s[:160] for s in seen]}  # fmt: skip
         print(f"[layers] {name}: {plain['total_us']:.0f} µs CPU, {plain['wall_us']:.0f} µs wall", file=sys.stderr)
+    if args.plain:
+        print("LAYERS_PLAIN " + json.dumps({n: {k: r[k] for k in ("plain_us", "plain_wall_us", "queries")}
+                                            for n, r in results.items()}))  # fmt: skip
+        return
     instrument(application)
     for name, make in todo.items():
         offset = warm + 1 + args.requests * args.rounds

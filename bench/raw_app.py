@@ -1,10 +1,10 @@
 """The raw ceiling: the same jobs page as `GET /v1/jobs`, with one psycopg query and orjson, no framework.
 
 "The same page" means the same `data`: every field of every job, the related summaries (type,
-engineer, client, site, asset, project, creator) included; `bench/run.py` checks that both bodies
-carry identical rows before it times them. PostgreSQL formats the values, the join is one prepared
-statement (psycopg prepares it after a few runs, so its many-join plan is not made again), and
-Python only zips rows into dicts. No authentication, rate limit, envelope middleware or routing.
+engineer, client, site, asset, project, creator) included, "no value" as null as the API sends it;
+`bench/run.py` checks that both bodies carry identical rows before it times them. PostgreSQL formats
+the values, the join is one prepared statement (psycopg prepares it after a few runs, so its many-join
+plan is not made again), and Python only zips rows into dicts. No authentication, rate limit, envelope middleware or routing.
 """
 
 from __future__ import annotations
@@ -19,12 +19,15 @@ import psycopg
 TS = "to_char({} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
 
 QUERY = f"""
-SELECT j.id::text, j.job_type_id::text, t.key, j.status, j.result_type, j.payload::text, j.result::text, j.notes,
-       j.scheduled_date::text, j.assigned_to_id::text, u.full_name, u.email, j.client_id::text, c.name,
-       j.site_id::text, s.name, j.asset_id::text, a.name, a.serial_number, j.project_id::text, p.name, p.status,
+SELECT j.id::text, j.job_type_id::text, t.key, j.status, j.result_type, j.payload::text, j.result::text,
+       NULLIF(j.notes, ''), j.scheduled_date::text, {TS.format("j.scheduled_start")}, {TS.format("j.scheduled_end")},
+       j.assigned_to_id::text, u.full_name, u.email, j.client_id::text, NULLIF(c.name, ''),
+       j.site_id::text, NULLIF(s.name, ''), j.asset_id::text, NULLIF(a.name, ''), NULLIF(a.serial_number, ''),
+       j.project_id::text, NULLIF(p.name, ''), p.status,
        j.created_by_key_id::text, k.name, j.created_by_user_id::text, cu.full_name, cu.email,
        {TS.format("j.created_at")}, {TS.format("j.updated_at")}, {TS.format("j.assigned_at")},
-       {TS.format("j.started_at")}, {TS.format("j.completed_at")}, {TS.format("j.cancelled_at")}, j.cancel_reason
+       {TS.format("j.started_at")}, {TS.format("j.completed_at")}, {TS.format("j.cancelled_at")},
+       NULLIF(j.cancel_reason, '')
 FROM jobs_job j
 JOIN jobs_jobtype t ON t.id = j.job_type_id
 LEFT JOIN accounts_user u ON u.id = j.assigned_to_id
@@ -45,7 +48,7 @@ def _json(text: str | None) -> Any:
 
 
 def _row(r: tuple[Any, ...]) -> dict[str, Any]:
-    (id_, type_id, type_key, status, result_type, payload, result, notes, scheduled, engineer_id, engineer_name,
+    (id_, type_id, type_key, status, result_type, payload, result, notes, scheduled, start, end, engineer_id, engineer_name,
      engineer_email, client_id, client_name, site_id, site_name, asset_id, asset_name, serial, project_id,
      project_name, project_status, key_id, key_name, user_id, user_name, user_email, created, updated, assigned,
      started, completed, cancelled, cancel_reason) = r  # fmt: skip
@@ -65,6 +68,8 @@ def _row(r: tuple[Any, ...]) -> dict[str, Any]:
         "result": _json(result),
         "notes": notes,
         "scheduledDate": scheduled,
+        "scheduledStart": start,
+        "scheduledEnd": end,
         "assignedTo": None
         if engineer_id is None
         else {"id": engineer_id, "name": engineer_name or engineer_email, "email": engineer_email},

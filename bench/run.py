@@ -23,6 +23,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.report import plot, render_markdown
+
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 PY = str(ROOT / ".venv" / "bin" / "python")
@@ -226,6 +229,14 @@ def measure_auth(token: str) -> dict[str, dict[str, float]]:
     return figures
 
 
+def measure_layers() -> str:
+    """The layer table (bench/layers.py), in-process on the same database; its figures go to results/."""
+    log("timing the layers in-process (bench/layers.py)")
+    output = subprocess.run([PY, str(ROOT / "bench" / "layers.py"), "--json", str(RESULTS / "layers.json")],
+                            cwd=ROOT, env=ENV, check=True, text=True, stdout=subprocess.PIPE).stdout  # fmt: skip
+    return output
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--jobs", type=int, default=int(os.environ.get("BENCH_JOBS", "1000000")))
@@ -234,6 +245,9 @@ def main() -> None:
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is required (make bench installs it with apt-get)")
     RESULTS.mkdir(parents=True, exist_ok=True)
+    previous = RESULTS / "results.json"  # the committed run: the "before" of search, metrics, filter options
+    before = json.loads(previous.read_text()) if previous.exists() else None
+    load_start = os.getloadavg()[0]
     started = time.monotonic()
     ensure_database(args.jobs)
     seed_seconds = time.monotonic() - started
@@ -326,7 +340,11 @@ def main() -> None:
     explains, query_counts = explained["plans"], explained["queries"]
     seq_scans = [e["endpoint"] for e in explains if e["seq_scan_on_jobs"]]
     auth_cost = measure_auth(token)
+    layers_markdown = measure_layers()
     summary = {
+        "run_seconds": round(time.monotonic() - started, 1),
+        "load": {"start": round(load_start, 2), "end": round(os.getloadavg()[0], 2), "cores": os.cpu_count()},
+        "layers_markdown": layers_markdown,
         "when": dt.datetime.now(dt.UTC).isoformat(),
         "jobs": int(psql("SELECT count(*) FROM jobs_job")),
         "seed_seconds": round(seed_seconds, 1),
@@ -339,46 +357,10 @@ def main() -> None:
         "auth_and_throttle_us": auth_cost,
     }
     (RESULTS / "results.json").write_text(json.dumps(summary, indent=2))
-    table = render_markdown(summary)
+    table = render_markdown(summary, before)
     (RESULTS / "results.md").write_text(table)
-    plot(results)
+    plot(results, RESULTS / "latency.png")
     print(table)
-
-
-def render_markdown(summary: dict[str, Any]) -> str:
-    lines = [f"# Benchmark ({summary['jobs']:,} jobs, {summary['when'][:19]}Z, seed {summary['seed_seconds']} s)", "",
-             "| endpoint | c | p50 ms | p95 ms | p99 ms | req/s | non-2xx |", "|---|---|---|---|---|---|---|"]  # fmt: skip
-    for r in summary["results"]:
-        lines.append(f"| {r['name']} | {r['concurrency']} | {r['p50_ms']:.2f} | {r['p95_ms']:.2f} | {r['p99_ms']:.2f} "
-                     f"| {r['rps']:.0f} | {r['non2xx']} |")  # fmt: skip
-    lines += ["", "| ratio | value |", "|---|---|"]
-    lines += [f"| {name} | {value:.2f}× |" for name, value in summary["ratios"].items()]
-    lines += ["", "| in-process, per request | mean µs | p50 µs | p99 µs |", "|---|---|---|---|"]
-    lines += [f"| {name} | {f['mean_us']:.0f} | {f['p50_us']:.0f} | {f['p99_us']:.0f} |"
-              for name, f in summary["auth_and_throttle_us"].items()]  # fmt: skip
-    lines += ["", "| queries per request | count |", "|---|---|"]
-    lines += [f"| {name} | {count} |" for name, count in summary["queries_per_request"].items()]
-    lines += ["", f"Sequential scans on jobs: {', '.join(summary['seq_scans_on_jobs']) or 'none'}", ""]
-    return "\n".join(lines)
-
-
-def plot(results: list[Result]) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    rows = [r for r in results if r.concurrency == 1]
-    fig, ax = plt.subplots(figsize=(11, 0.45 * len(rows) + 1.5))
-    names = [r.name for r in rows]
-    ax.barh(names, [r.p99_ms for r in rows], color="#f2b134", label="p99")
-    ax.barh(names, [r.p50_ms for r in rows], color="#2f6f8f", label="p50")
-    ax.set_xscale("log")
-    ax.set_xlabel("latency (ms, log scale), c=1")
-    ax.invert_yaxis()
-    ax.legend()
-    fig.tight_layout()
-    fig.savefig(RESULTS / "latency.png", dpi=110)
 
 
 if __name__ == "__main__":
