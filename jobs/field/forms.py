@@ -34,7 +34,8 @@ class ResultField:
     required: bool
 
 
-def _label(key: str, schema: dict[str, Any]) -> str:
+def label_of(key: str, schema: dict[str, Any]) -> str:
+    """A property's label: its `title`, else its key in words ("pressureBar" → "Pressure bar")."""
     title = schema.get("title")
     if isinstance(title, str) and title.strip():
         return title.strip()
@@ -106,12 +107,12 @@ def result_fields(schema: Any) -> tuple[list[ResultField], dict[str, forms.Field
         return None
     # The stored schema keeps no key order (PostgreSQL's jsonb): the required fields come first, in the
     # order of `required` (a list keeps its order), then the others by label.
-    others = sorted((key for key in properties if key not in required), key=lambda k: _label(k, properties[k]))
+    others = sorted((key for key in properties if key not in required), key=lambda k: label_of(k, properties[k]))
     described: list[ResultField] = []
     fields: dict[str, forms.Field] = {}
     for index, key in enumerate([*dict.fromkeys(required_list), *others]):
         property_schema = properties[key]
-        built = _form_field(property_schema, _label(key, property_schema), key in required)
+        built = _form_field(property_schema, label_of(key, property_schema), key in required)
         if built is None:
             return None
         kind, field = built
@@ -142,6 +143,8 @@ class CompleteForm(forms.Form):
         self.schema_drawn = built is not None
         self.result_specs, extra = built if built is not None else ([], {})
         self.fields.update(extra)
+        # In the page's order, so the list of problems at the top reads like the form.
+        self.order_fields(["result_type", *extra, "result_json", "notes", "signature_png", "signer_name"])
         self.has_result_schema = bool(result_schema)
         self.photo_errors: list[str] = []
 

@@ -4,6 +4,7 @@ address on one line with a map link, the contact's `tel:` link, and the days of 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import zoneinfo
 from dataclasses import dataclass, field
@@ -12,6 +13,7 @@ from urllib.parse import urlencode
 
 from django.utils import timezone
 
+from jobs.field.forms import label_of
 from jobs.models import Job, JobStatus
 
 MAPS_SEARCH = "https://www.google.com/maps/search/"  # opens the maps app on a phone, a map on a laptop
@@ -94,3 +96,23 @@ def days_of(
         day = job.scheduled_date or first_day
         days.setdefault(day, Day(date=day, is_today=day == today)).cards.append(card_of(job, zone))
     return [days[day] for day in sorted(days) if day >= first_day]
+
+
+def value_rows(schema: Any, values: Any) -> list[tuple[str, str]]:
+    """A result (or payload) as (label, shown value) rows, labelled by the schema's titles where it has them."""
+    if not isinstance(values, dict):
+        return []
+    properties = schema.get("properties") if isinstance(schema, dict) else None
+    properties = properties if isinstance(properties, dict) else {}
+    rows = []
+    for key, value in values.items():
+        described = properties.get(key)
+        label = label_of(key, described if isinstance(described, dict) else {})
+        if isinstance(value, bool):
+            shown = "Yes" if value else "No"
+        elif isinstance(value, dict | list):
+            shown = json.dumps(value, ensure_ascii=False)
+        else:
+            shown = str(value)
+        rows.append((label, shown))
+    return sorted(rows)

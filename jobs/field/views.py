@@ -35,7 +35,7 @@ from core.timerange import team_zone
 from jobs.attachments import MAX_PHOTO_BYTES, SignatureInput, signed_link
 from jobs.completion import MAX_PHOTOS_PER_COMPLETION, PhotoUpload, complete_on_site, completion_issues
 from jobs.field.forms import CompleteForm
-from jobs.field.present import card_of, days_of
+from jobs.field.present import card_of, days_of, value_rows
 from jobs.models import Job, JobStatus, ResultType
 from jobs.selectors import assigned_job, day_jobs_for, open_jobs_before
 from jobs.services import start_job
@@ -143,8 +143,10 @@ def _job_page(request: HttpRequest, ctx: TeamContext, job: Job, form: CompleteFo
         "signature_url": signed_link("job-signature-image", signature.pk, signature.image.name or "")["url"]
         if signature is not None
         else "",
-        "result_items": sorted((job.result or {}).items()) if isinstance(job.result, dict) else [],
-        "payload_items": sorted((job.payload or {}).items()) if isinstance(job.payload, dict) else [],
+        "result_items": value_rows(job.job_type.result_schema, job.result),
+        "payload_items": value_rows(job.job_type.payload_schema, job.payload),
+        # Before the work starts the job's notes are the booking's; from then on the engineer's.
+        "booking_notes": job.notes if job.status in (JobStatus.PENDING, JobStatus.ASSIGNED) else "",
         "max_photos": MAX_PHOTOS_PER_COMPLETION,
         "max_photo_mib": MAX_PHOTO_BYTES // (1024 * 1024),
         "photos_lost": photos_lost,

@@ -240,6 +240,7 @@ def test_complete_saves_result_photos_and_signature_with_the_transition(world: W
     assert Event.objects.filter(type="job.completed").count() == 1
     shown = signed_in(world.a.engineer).get(f"/day/jobs/{job.pk}/").content.decode()
     assert "Partial" in shown and "Dana Whitfield" in shown and "/v1/job-attachments/" in shown
+    assert "<dt>Pressure (bar)</dt><dd>1.4</dd>" in shown and "<dt>Flue ok</dt><dd>Yes</dd>" in shown
 
 
 def test_every_problem_is_shown_at_once_and_nothing_is_saved(world: World) -> None:
@@ -327,3 +328,13 @@ def test_a_refusal_inside_the_transaction_leaves_no_rows_and_no_files(world: Wor
                                                                                     "photos": [photo()]})  # fmt: skip
     assert response.status_code == 302
     assert not JobAttachment.objects.exists() and stored_files() == []
+
+
+@pytest.mark.parametrize("role", [Role.ENGINEER, Role.DISPATCHER, Role.FINANCE])
+def test_the_top_bars_link_my_day_for_whoever_does_jobs(world: World, role: str) -> None:
+    from tests.admin.conftest import staff_client
+
+    client = staff_client(person(world, role))
+    link = 'href="/day/">My day</a>'
+    assert (link in client.get("/settings/", follow=True).content.decode()) == (role != Role.FINANCE)
+    assert (link in client.get("/admin/jobs/job/").content.decode()) == (role != Role.FINANCE)
