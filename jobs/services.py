@@ -15,6 +15,9 @@ from assets.models import Asset
 from core.exceptions import InvalidInputError, StateConflictError
 from core.timerange import team_zone
 from jobs.attachments import SignatureInput, check_photo, decode_signature_png, thumbnail_of
+from jobs.creation import NewJob as NewJob  # re-exported (the plans' daily pass)
+from jobs.creation import check_schedule as check_schedule
+from jobs.creation import create_jobs_bulk as create_jobs_bulk
 from jobs.models import Job, JobAttachment, JobEvent, JobSignature, JobStatus, JobType, ResultType
 from jobs.rules import check_assignable
 from jobs.schemas import check_payload_schema as check_payload_schema  # re-exported (admin, projects)
@@ -95,28 +98,6 @@ def update_job_type(*, job_type: JobType, actor: Actor, changes: Mapping[str, An
     return locked
 
 
-def check_schedule(
-    *, team: Team, scheduled_date: dt.date | None, start: dt.datetime | None, end: dt.datetime | None
-) -> dt.date | None:
-    """The job's day once the window is checked (both ends or neither, end after start, aware times).
-
-    A window without a date is on the start's day in the team's time zone.
-    """
-    if (start is None) != (end is None):
-        missing = "scheduledEnd" if end is None else "scheduledStart"
-        raise InvalidInputError("Give both scheduledStart and scheduledEnd, or neither.", missing)
-    if start is None or end is None:
-        return scheduled_date
-    if timezone.is_naive(start) or timezone.is_naive(end):
-        raise InvalidInputError("Give the window with a time zone (e.g. 2026-03-15T08:00:00Z).", "scheduledStart")
-    if end <= start:
-        raise InvalidInputError("scheduledEnd must be after scheduledStart.", "scheduledEnd")
-    start_day = start.astimezone(team_zone(team)).date()
-    if scheduled_date is not None and scheduled_date != start_day:
-        raise InvalidInputError("The window starts on another day than scheduledDate.", "scheduledStart")
-    return start_day
-
-
 def create_job(
     *,
     team: Team,
@@ -132,43 +113,15 @@ def create_job(
     asset: Asset | None = None,
     project: Project | None = None,
 ) -> Job:
-    """Create a PENDING job of `job_type`. Related records must be the team's own and agree with each other."""
-    if not job_type.active:
-        raise InvalidInputError("This job type is inactive.", "jobTypeId")
-    payload = {} if payload is None else payload
-    validate_payload(job_type, payload)
-    scheduled_date = check_schedule(team=team, scheduled_date=scheduled_date, start=scheduled_start, end=scheduled_end)
-    if asset is not None:
-        if site is not None and asset.site_id != site.pk:
-            raise InvalidInputError("The asset is not installed at this site.", "assetId")
-        site = site or asset.site
-    if project is not None:
-        if client is not None and project.client_id != client.pk:
-            raise InvalidInputError("The project belongs to another client.", "projectId")
-        client = client or project.client
-    if site is not None:
-        if client is not None and site.client_id != client.pk:
-            raise InvalidInputError("The site belongs to another client.", "siteId")
-        client = client or site.client
-    with transaction.atomic():
-        job = Job.objects.create(
-            team=team,
-            job_type=job_type,
-            payload=payload,
-            scheduled_date=scheduled_date,
-            scheduled_start=scheduled_start,
-            scheduled_end=scheduled_end,
-            notes=notes,
-            client=client,
-            site=site,
-            asset=asset,
-            project=project,
-            created_by_user=actor.user,
-            created_by_key=actor.api_key,
-        )
-        _record(job, actor, None, JobStatus.PENDING, job.created_at)
-        record_event(EventType.JOB_CREATED, job)
-    return job
+    """Create a PENDING job of `job_type`. Related records must be the team's own and agree with each other.
+
+    The checks and writes are `create_jobs_bulk`'s (`jobs.creation`), for one job.
+    """
+    new = NewJob(
+        team=team, job_type=job_type, payload=payload, scheduled_date=scheduled_date, scheduled_start=scheduled_start,
+        scheduled_end=scheduled_end, notes=notes, client=client, site=site, asset=asset, project=project,
+    )  # fmt: skip
+    return create_jobs_bulk(actor=actor, jobs=[new])[0]
 
 
 def _window_off_day(job: Job, day: dt.date | None) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -34,6 +34,7 @@ EDITABLE_FIELDS: dict[str, str] = {
     "contract": "contractId", "price": "price", "notes": "notes",
 }  # fmt: skip
 SERIES_FIELDS = {"rrule", "start_date", "end_date"}
+OccurrenceState = tuple[dt.date, dt.date | None, str, Any]  # due_on, moved_to, status, job_id
 
 
 def today_for(team: Team, now: dt.datetime | None = None) -> dt.date:
@@ -239,12 +240,19 @@ def move_occurrence(
 
 
 # The schedule ----------------------------------------------------------------------------------------
-def reschedule(plan: MaintenancePlan, today: dt.date) -> None:
+def reschedule(plan: MaintenancePlan, today: dt.date, rows: Sequence[OccurrenceState] | None = None) -> None:
     """Recompute `next_due_on` (the next visit not done, overdue when past) and `create_next_job_on`
-    (when the worker has something to do for the plan) from its occurrences (the caller saves)."""
-    rows = (
-        list(plan.occurrences.values_list("due_on", "moved_to", "status", "job_id")) if not plan._state.adding else []
-    )
+    (when the worker has something to do for the plan) from its occurrences (the caller saves).
+
+    `rows` are the plan's occurrences as `(due_on, moved_to, status, job_id)` when the caller has them
+    all already (the daily pass); otherwise they are read.
+    """
+    if rows is None:
+        rows = (
+            list(plan.occurrences.values_list("due_on", "moved_to", "status", "job_id"))
+            if not plan._state.adding
+            else []
+        )
     recorded = {due_on for due_on, *_ in rows}
     open_visits = [moved_to or due_on for due_on, moved_to, status, _ in rows if status in OPEN_STATUSES]
     moved_without_job = [

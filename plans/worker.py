@@ -1,10 +1,14 @@
 """The daily pass the worker runs (plans/tasks.py): each due occurrence gets its job exactly once, and
 each visit's reminder goes out once.
 
-Exactly once rests on the unique (plan, due_on) of `PlanOccurrence`, not on a check before the insert:
-the pass inserts the occurrence and creates its job in one transaction. A second worker racing on the
-same plan waits on the index and gets an IntegrityError (caught in a savepoint: it moves on); a worker
-that dies between the insert and the job rolls both back, and the next pass does it again.
+The pass works on batches of plans, each in one transaction. The plans are locked `FOR NO KEY UPDATE
+SKIP LOCKED` (a second worker takes the next batch instead of waiting, a plan being edited waits for
+the next pass, and other writers' foreign-key checks are not blocked); their new occurrences are
+inserted in one statement with `ON CONFLICT DO NOTHING`; jobs are made (`jobs.services.create_jobs_bulk`,
+the same checks and writes as `create_job`) only for the rows this transaction inserted. Exactly once
+rests on the unique (plan, due_on) of `PlanOccurrence`, not on the check before the insert: a writer
+that got there first keeps its row and its job, and a worker that dies before committing rolls back
+the rows and the jobs together (the next pass redoes them).
 """
 
 from __future__ import annotations
@@ -13,17 +17,19 @@ import datetime as dt
 import functools
 import logging
 import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from accounts.models import Membership
 from core.exceptions import DomainError
 from jobs import services as job_services
-from jobs.models import Job
+from jobs.rules import assignee_issues
 from plans import recurrence
 from plans.models import MaintenancePlan, OccurrenceStatus, PlanOccurrence, PlanStatus
 from plans.services import SYSTEM, reschedule
@@ -31,7 +37,7 @@ from webhooks.models import EventType
 from webhooks.services import record_event
 
 logger = logging.getLogger("shocking.plans")
-BATCH = 1000
+BATCH = 500
 
 
 def create_due_jobs(*, today: dt.date | None = None, now: dt.datetime | None = None) -> int:
@@ -54,8 +60,7 @@ def create_due_jobs(*, today: dt.date | None = None, now: dt.datetime | None = N
         keys = list(page.values_list("create_next_job_on", "id")[:BATCH])
         if not keys:
             break
-        for _, plan_id in keys:
-            created += create_due_jobs_for_plan(plan_id=plan_id, today=today, now=now)
+        created += create_due_jobs_for_plans(plan_ids=[plan_id for _, plan_id in keys], today=today, now=now)
         last = keys[-1]
     send_due_reminders(today=today, now=now)
     return created
@@ -65,56 +70,118 @@ def create_due_jobs_for_plan(
     *, plan_id: uuid.UUID, today: dt.date | None = None, now: dt.datetime | None = None
 ) -> int:
     """One plan's part of the pass (its own transaction); a plan whose job cannot be made is logged and left."""
+    return create_due_jobs_for_plans(plan_ids=[plan_id], today=today, now=now)
+
+
+def create_due_jobs_for_plans(
+    *, plan_ids: Sequence[uuid.UUID], today: dt.date | None = None, now: dt.datetime | None = None
+) -> int:
+    """A batch of plans in one transaction. When one of its jobs fails its checks (e.g. a job type made
+    inactive), nothing of the batch is kept and it is redone plan by plan: the plan at fault is logged
+    and left for the next pass, the others get their jobs."""
+    now = now or timezone.now()
     try:
         with transaction.atomic():
-            return _create_due_jobs(plan_id, today, now or timezone.now())
-    except DomainError as exc:  # e.g. its job type was made inactive: retried on every pass until fixed
-        logger.warning("Maintenance plan %s: no job created: %s", plan_id, exc)
+            return _create_batch(plan_ids, today, now)
+    except DomainError as exc:
+        if len(plan_ids) == 1:
+            logger.warning("Maintenance plan %s: no job created: %s", plan_ids[0], exc)
+            return 0
+    return sum(create_due_jobs_for_plan(plan_id=plan_id, today=today, now=now) for plan_id in plan_ids)
+
+
+def _create_batch(plan_ids: Sequence[uuid.UUID], today: dt.date | None, now: dt.datetime) -> int:
+    plans = list(
+        MaintenancePlan.objects.select_for_update(of=("self",), skip_locked=True, no_key=True)
+        .select_related("team", "job_type", "client", "site", "preferred_engineer")
+        .prefetch_related("assets")
+        .filter(pk__in=plan_ids, status=PlanStatus.ACTIVE)
+        .order_by("pk")
+    )
+    if not plans:
         return 0
+    recorded: dict[uuid.UUID, dict[uuid.UUID, PlanOccurrence]] = defaultdict(dict)
+    for row in PlanOccurrence.objects.filter(plan__in=plans).only("plan", "due_on", "moved_to", "status", "job"):
+        recorded[row.plan_id][row.pk] = row
+    todays = {plan.pk: today or recurrence.team_today(plan.team.timezone, now) for plan in plans}
+    new_rows, moved_ids = [], []
+    for plan in plans:
+        window_end = todays[plan.pk] + dt.timedelta(days=plan.lead_time_days)
+        rows = recorded[plan.pk].values()
+        dates = {row.due_on for row in rows}
+        # Every date before the first one without a row has a row (`reschedule`): start from there.
+        first = plan.series_from
+        if plan.create_next_job_on is not None:
+            first = max(first, plan.create_next_job_on + dt.timedelta(days=plan.lead_time_days))
+        series = recurrence.dates_between(
+            plan.rrule, start=plan.start_date, first=first, last=window_end, end=plan.end_date
+        )
+        new_rows += [_occurrence(plan, due_on, now) for due_on in series if due_on not in dates]
+        moved_ids += [row.pk for row in rows if _moved_without_job(row, window_end)]
+    won = _insert_new(new_rows)
+    mine = [row for row in new_rows if row.pk in won]
+    if moved_ids:
+        mine += PlanOccurrence.objects.select_for_update(skip_locked=True).filter(
+            pk__in=moved_ids, status=OccurrenceStatus.MOVED, job__isnull=True
+        )
+    by_id = {plan.pk: plan for plan in plans}
+    assignable: dict[tuple[Any, Any], bool] = {}  # asked once per engineer and batch
+    new_jobs = [_new_job(by_id[row.plan_id], row, assignable) for row in mine]
+    made = job_services.create_jobs_bulk(actor=SYSTEM, jobs=new_jobs)
+    for row, job in zip(mine, made, strict=True):
+        row.job, row.status, row.updated_at = job, OccurrenceStatus.JOB_CREATED, now
+        recorded[row.plan_id][row.pk] = row
+    PlanOccurrence.objects.bulk_update(mine, ["job", "status", "updated_at"])
+    lost = {row.plan_id for row in new_rows if row.pk not in won}  # rows another writer made: read them back
+    for plan in plans:
+        rows = recorded[plan.pk].values()
+        seen = None if plan.pk in lost else [(row.due_on, row.moved_to, row.status, row.job_id) for row in rows]
+        reschedule(plan, todays[plan.pk], rows=seen)
+        plan.updated_at = now
+    MaintenancePlan.objects.bulk_update(plans, ["next_due_on", "create_next_job_on", "updated_at"])
+    for row in mine:
+        record_event(EventType.PLAN_JOB_CREATED, by_id[row.plan_id])
+    return len(mine)
 
 
-def _create_due_jobs(plan_id: uuid.UUID, today: dt.date | None, now: dt.datetime) -> int:
-    plan = (
-        MaintenancePlan.objects.select_related("team", "job_type", "client", "site", "preferred_engineer")
-        .filter(pk=plan_id, status=PlanStatus.ACTIVE)
-        .first()
+def _occurrence(plan: MaintenancePlan, due_on: dt.date, now: dt.datetime) -> PlanOccurrence:
+    return PlanOccurrence(team_id=plan.team_id, plan=plan, due_on=due_on, created_at=now, updated_at=now)
+
+
+def _insert_new(rows: list[PlanOccurrence]) -> set[uuid.UUID]:
+    """Insert the rows, skipping any date another writer recorded first; the ids of the rows inserted here.
+
+    One order for every worker (plan, then date), so two inserting the same dates wait, never deadlock.
+    """
+    if not rows:
+        return set()
+    rows.sort(key=lambda row: (str(row.plan_id), row.due_on))
+    PlanOccurrence.objects.bulk_create(rows, ignore_conflicts=True)
+    return set(PlanOccurrence.objects.filter(pk__in=[row.pk for row in rows]).values_list("pk", flat=True))
+
+
+def _moved_without_job(row: PlanOccurrence, window_end: dt.date) -> bool:
+    """A visit moved before its job was made, to a date now in the lead window."""
+    moved_to = row.moved_to
+    return (
+        row.status == OccurrenceStatus.MOVED and row.job_id is None and moved_to is not None and moved_to <= window_end
     )
-    if plan is None:
-        return 0
-    today = today or recurrence.team_today(plan.team.timezone, now)
-    window_end = today + dt.timedelta(days=plan.lead_time_days)
-    dates = recurrence.dates_between(
-        plan.rrule, start=plan.start_date, first=plan.series_from, last=window_end, end=plan.end_date
-    )
-    recorded = set(plan.occurrences.filter(due_on__gte=plan.series_from).values_list("due_on", flat=True))
-    created = 0
-    for due_on in dates:
-        if due_on in recorded:
-            continue
-        try:
-            with transaction.atomic():  # a savepoint: a conflict undoes only this insert
-                row = PlanOccurrence.objects.create(team_id=plan.team_id, plan=plan, due_on=due_on)
-        except IntegrityError:
-            continue  # another worker recorded this date (and made its job) first
-        _make_job(plan, row)
-        created += 1
-    moved = plan.occurrences.select_for_update(skip_locked=True).filter(
-        status=OccurrenceStatus.MOVED, job__isnull=True, moved_to__lte=window_end
-    )
-    for row in moved:
-        _make_job(plan, row)
-        created += 1
-    reschedule(plan, today)
-    plan.save(update_fields=["next_due_on", "create_next_job_on", "updated_at"])
-    return created
 
 
-def _make_job(plan: MaintenancePlan, row: PlanOccurrence) -> Job:
-    """The occurrence's job, through `create_job` (and assigned to the preferred engineer when still a member)."""
-    assets = list(plan.assets.all()[:2])
-    job = job_services.create_job(
+def _new_job(
+    plan: MaintenancePlan, row: PlanOccurrence, assignable: dict[tuple[Any, Any], bool]
+) -> job_services.NewJob:
+    """The occurrence's job, assigned to the preferred engineer while they may be given jobs."""
+    assets = list(plan.assets.all())  # prefetched
+    engineer = plan.preferred_engineer
+    # A preferred engineer who has left the team or may no longer be assigned jobs leaves the job unassigned.
+    if engineer is not None:
+        key = (plan.team_id, engineer.pk)
+        if key not in assignable:
+            assignable[key] = not assignee_issues(team=plan.team, engineer=engineer)
+        engineer = engineer if assignable[key] else None
+    return job_services.NewJob(
         team=plan.team,
-        actor=SYSTEM,
         job_type=plan.job_type,
         payload=dict(plan.default_payload),
         scheduled_date=row.visit_on,
@@ -122,15 +189,8 @@ def _make_job(plan: MaintenancePlan, row: PlanOccurrence) -> Job:
         client=plan.client,
         site=plan.site,
         asset=assets[0] if len(assets) == 1 else None,
+        engineer=engineer,
     )
-    engineer = plan.preferred_engineer
-    if engineer is not None and Membership.objects.filter(team=plan.team, user=engineer, is_active=True).exists():
-        job = job_services.assign_job(job=job, actor=SYSTEM, engineer=engineer)
-    row.job = job
-    row.status = OccurrenceStatus.JOB_CREATED
-    row.save()
-    record_event(EventType.PLAN_JOB_CREATED, plan)
-    return job
 
 
 def send_due_reminders(*, today: dt.date | None = None, now: dt.datetime | None = None) -> int:

@@ -53,7 +53,7 @@ def test_paused_and_ended_plans_get_no_jobs() -> None:
 def test_a_crash_between_the_insert_and_the_job_is_retried_exactly_once() -> None:
     team = TeamFactory()
     plan = make_plan(team)
-    killed = mock.patch.object(job_services, "create_job", side_effect=RuntimeError("worker killed"))
+    killed = mock.patch.object(job_services, "create_jobs_bulk", side_effect=RuntimeError("worker killed"))
     with killed, pytest.raises(RuntimeError):
         worker.create_due_jobs(today=TODAY)
     assert not PlanOccurrence.objects.exists(), "the occurrence rolled back with the job"
