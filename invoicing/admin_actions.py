@@ -73,7 +73,7 @@ class InvoiceObjectActions:
             invoice.status in (InvoiceStatus.FINALIZED, InvoiceStatus.APPROVED) and invoice.paid_at is None
         ),
         form=PaidForm,
-        initial=lambda invoice: {"paid_at": selectors.team_today(invoice.team)},
+        initial=lambda invoice: {"paid_at": selectors.team_today(team=invoice.team)},
     )
     def mark_paid(self, request: HttpRequest, invoice: Invoice, data: dict[str, Any]) -> str:
         paid = services.mark_invoice_paid(

@@ -60,7 +60,7 @@ def _issuer(invoice: Invoice) -> dict[str, str]:
     """The seller as frozen at finalize; a draft (or an invoice finalized without a copy) uses the profile."""
     if invoice.issuer:
         return {key: str(value or "") for key, value in invoice.issuer.items()}
-    profile = selectors.profile_for(invoice.team)
+    profile = selectors.profile_for(team=invoice.team)
     return {
         "legal_name": profile.legal_name or invoice.team.name,
         "address": profile.address,
@@ -75,7 +75,7 @@ def invoice_context(invoice: Invoice, template: InvoiceTemplate | None = None) -
 
     Every amount is already formatted with its currency, so the template holds no arithmetic.
     """
-    template = template or selectors.template_for(invoice.team)
+    template = template or selectors.template_for(team=invoice.team)
     defaults = InvoiceTemplate()
     currency = invoice.currency
     issuer = _issuer(invoice)

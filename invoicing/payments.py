@@ -23,7 +23,7 @@ def mark_invoice_paid(*, team: Team, actor: Actor, invoice: Invoice, paid_at: dt
     `paid_at` is the day on the bank statement: not after today in the team's time zone. Emits
     `invoice.paid`. Repeating a request safely is the `Idempotency-Key`'s job, not a second call's.
     """
-    if paid_at > selectors.team_today(team):
+    if paid_at > selectors.team_today(team=team):
         raise InvalidInputError("paidAt cannot be in the future.", "paidAt")
     with transaction.atomic():
         locked = Invoice.objects.select_for_update().get(pk=invoice.pk, team=team)

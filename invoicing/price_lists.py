@@ -36,8 +36,8 @@ def create_rate(
 ) -> Rate:
     """Add the team's price for a job type. Currency and tax rate default to the profile's; the window to
     "from today, open-ended". Where windows overlap, the rate that starts later wins."""
-    profile = selectors.profile_for(team)
-    valid_from = valid_from or selectors.team_today(team)
+    profile = selectors.profile_for(team=team)
+    valid_from = valid_from or selectors.team_today(team=team)
     _check_window(valid_from, valid_to)
     return Rate.objects.create(
         team=team,
@@ -69,7 +69,7 @@ def create_contract(
     """
     _check_window(valid_from, valid_to)
     _check_contract_rates(team, rates)
-    profile = selectors.profile_for(team)
+    profile = selectors.profile_for(team=team)
     try:
         with transaction.atomic():
             contract = Contract.objects.create(
@@ -93,7 +93,7 @@ def set_contract_rates(*, team: Team, actor: Actor, contract: Contract, rates: S
     with transaction.atomic():
         locked = Contract.objects.select_for_update().get(pk=contract.pk, team=team)
         locked.rates.all().delete()
-        _write_contract_rates(locked, rates, selectors.profile_for(team))
+        _write_contract_rates(locked, rates, selectors.profile_for(team=team))
     return locked
 
 

@@ -26,7 +26,7 @@ def locked_profile(team: Team) -> InvoicingProfile:
     profile = InvoicingProfile.objects.select_for_update().filter(team=team).first()
     if profile is None:
         # Two first uses at once: one insert wins, the other is ignored; both then lock the same row.
-        InvoicingProfile.objects.bulk_create([selectors.default_profile(team)], ignore_conflicts=True)
+        InvoicingProfile.objects.bulk_create([selectors.default_profile(team=team)], ignore_conflicts=True)
         profile = InvoicingProfile.objects.select_for_update().get(team=team)
     return profile
 

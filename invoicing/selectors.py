@@ -7,12 +7,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.db.models import Count, Max, Min, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import Team
+from core.timerange import team_zone
 from invoicing.models import (
     Contract,
     ContractRate,
@@ -29,26 +29,22 @@ from jobs.models import Job, JobStatus
 from projects.models import Client
 
 
-def team_today(team: Team) -> dt.date:
+def team_today(*, team: Team) -> dt.date:
     """Today's date where the team works (its time zone), which is the day an invoice is issued."""
-    try:
-        zone = ZoneInfo(team.timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        zone = ZoneInfo("UTC")
-    return timezone.now().astimezone(zone).date()
+    return timezone.now().astimezone(team_zone(team)).date()
 
 
-def default_profile(team: Team) -> InvoicingProfile:
+def default_profile(*, team: Team) -> InvoicingProfile:
     """An unsaved profile with the defaults a team starts from (its name and currency)."""
     return InvoicingProfile(team=team, legal_name=team.name, default_currency=team.currency)
 
 
-def profile_for(team: Team) -> InvoicingProfile:
+def profile_for(*, team: Team) -> InvoicingProfile:
     """The team's profile, or the defaults it would get (unsaved) when it has none yet."""
-    return InvoicingProfile.objects.filter(team=team).first() or default_profile(team)
+    return InvoicingProfile.objects.filter(team=team).first() or default_profile(team=team)
 
 
-def template_for(team: Team) -> InvoiceTemplate:
+def template_for(*, team: Team) -> InvoiceTemplate:
     """The team's invoice template, or the default one (unsaved)."""
     return InvoiceTemplate.objects.filter(team=team).first() or InvoiceTemplate(team=team)
 
@@ -86,7 +82,7 @@ def _valid_on(day: dt.date) -> Q:
     return Q(valid_from__lte=day) & (Q(valid_to__isnull=True) | Q(valid_to__gte=day))
 
 
-def contract_for(team: Team, client: Client, day: dt.date) -> Contract | None:
+def contract_for(*, team: Team, client: Client, day: dt.date) -> Contract | None:
     """The client's contract in force on `day`; when several are, the one that started last wins."""
     return (
         Contract.objects.filter(team=team, client=client)
@@ -107,7 +103,7 @@ class Price:
 
 
 def prices_for(
-    team: Team, job_type_ids: Iterable[Any], currency: str, day: dt.date, contract: Contract | None
+    *, team: Team, job_type_ids: Iterable[Any], currency: str, day: dt.date, contract: Contract | None
 ) -> dict[Any, Price]:
     """Per job type: the contract's rate, else the team's rate in `currency` valid on `day` (two queries).
 
@@ -149,9 +145,9 @@ class DraftDefaults:
 
 def draft_defaults(*, team: Team, client: Client | None = None) -> DraftDefaults:
     """Currency (the client's contract's, else the profile's), tax rate, terms, dates, next number preview."""
-    profile = profile_for(team)
-    today = team_today(team)
-    contract = contract_for(team, client, today) if client is not None else None
+    profile = profile_for(team=team)
+    today = team_today(team=team)
+    contract = contract_for(team=team, client=client, day=today) if client is not None else None
     return DraftDefaults(
         currency=contract.currency if contract else profile.default_currency,
         tax_rate=profile.default_tax_rate,
@@ -169,7 +165,7 @@ def payment_status_match(*, team: Team, status: PaymentStatus) -> Q:
         return Q(paid_at__isnull=False)
     unpaid = Q(status__in=(InvoiceStatus.FINALIZED, InvoiceStatus.APPROVED), paid_at__isnull=True)
     if status == PaymentStatus.OVERDUE:
-        return unpaid & Q(due_date__lt=team_today(team))
+        return unpaid & Q(due_date__lt=team_today(team=team))
     return unpaid
 
 

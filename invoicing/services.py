@@ -86,7 +86,8 @@ def _job_lines(
         duplicate = next(i for i, job_id in enumerate(job_ids) if job_id in job_ids[:i])
         raise InvalidInputError("This job is listed twice.", f"jobIds.{duplicate}")
     jobs = Job.objects.filter(team=team, pk__in=job_ids).select_related("job_type").in_bulk()
-    prices = selectors.prices_for(team, {job.job_type_id for job in jobs.values()}, currency, day, contract)
+    job_type_ids = {job.job_type_id for job in jobs.values()}
+    prices = selectors.prices_for(team=team, job_type_ids=job_type_ids, currency=currency, day=day, contract=contract)
     lines = []
     for index, job_id in enumerate(job_ids):
         path = f"jobIds.{index}"
@@ -179,9 +180,9 @@ def save_draft(
             job_ids = list(job_ids) if job_ids is not None else keep_job_ids
             manual = list(lines) if lines is not None else keep_lines
 
-            profile = selectors.profile_for(team)
-            day = invoice.issue_date or selectors.team_today(team)
-            invoice.contract = selectors.contract_for(team, invoice.client, day)
+            profile = selectors.profile_for(team=team)
+            day = invoice.issue_date or selectors.team_today(team=team)
+            invoice.contract = selectors.contract_for(team=team, client=invoice.client, day=day)
             invoice.currency = invoice.contract.currency if invoice.contract else profile.default_currency
             invoice.payment_terms_days = profile.payment_terms_days
             invoice.due_date = (
@@ -338,7 +339,7 @@ def finalize_invoice(*, team: Team, actor: Actor, invoice: Invoice) -> Invoice:
         profile.next_number = sequence + 1
         profile.save(update_fields=["next_number"])
 
-        locked.issue_date = locked.issue_date or selectors.team_today(team)
+        locked.issue_date = locked.issue_date or selectors.team_today(team=team)
         locked.due_date = locked.issue_date + dt.timedelta(days=locked.payment_terms_days)
         locked.sequence = sequence
         locked.number = profile.format_number(sequence, locked.issue_date.year)

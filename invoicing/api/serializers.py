@@ -93,7 +93,7 @@ class InvoicingProfileSerializer(serializers.ModelSerializer[InvoicingProfile]):
         read_only_fields = fields
 
     def get_next_number_preview(self, profile: InvoicingProfile) -> str:
-        return profile.format_number(profile.next_number, team_today(profile.team).year)
+        return profile.format_number(profile.next_number, team_today(team=profile.team).year)
 
     @extend_schema_field(serializers.DateTimeField(allow_null=True, help_text="Null until the profile is saved."))
     def get_updated_at(self, profile: InvoicingProfile) -> Any:

@@ -65,7 +65,7 @@ class InvoicingProfileViewSet(TeamScopedViewSet):
         responses=InvoicingProfileSerializer,
     )
     def profile(self, request: Request) -> Response:
-        return self.respond(selectors.profile_for(self.team))
+        return self.respond(selectors.profile_for(team=self.team))
 
     @extend_schema(examples=[examples.UPSERT_PROFILE])
     @_write(
@@ -91,7 +91,7 @@ class InvoiceTemplateViewSet(TeamScopedViewSet):
         responses=InvoiceTemplateSerializer,
     )
     def template(self, request: Request) -> Response:
-        return self.respond(selectors.template_for(self.team))
+        return self.respond(selectors.template_for(team=self.team))
 
     @extend_schema(examples=[examples.UPSERT_TEMPLATE])
     @_write(

@@ -78,7 +78,8 @@ def test_an_empty_draft_cannot_be_finalized_and_takes_no_number(team: Team) -> N
 def test_finalize_dates_and_issuer_snapshot(team: Team) -> None:
     services.upsert_profile(team=team, actor=SYSTEM, legal_name="Volt Ltd", tax_id="GB1", payment_terms_days=14)
     undated = finalize(team, draft_with_line(team))
-    assert undated.issue_date == team_today(team) and undated.due_date == undated.issue_date + dt.timedelta(days=30)
+    assert undated.issue_date == team_today(team=team)
+    assert undated.due_date == undated.issue_date + dt.timedelta(days=30)
     dated = draft_with_line(team)
     dated.issue_date, dated.payment_terms_days = dt.date(2025, 12, 31), 14
     dated.save()

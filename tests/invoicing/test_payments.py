@@ -60,7 +60,7 @@ def test_an_approved_invoice_can_be_paid_a_draft_or_void_one_cannot(world: World
 
 def test_paid_at_cannot_be_in_the_future(world: World) -> None:
     invoice = finalized(world.a)
-    tomorrow = team_today(world.a.team) + dt.timedelta(days=1)
+    tomorrow = team_today(team=world.a.team) + dt.timedelta(days=1)
     response = world.api.post("/v1/invoices/mark-paid", {"invoiceId": str(invoice.pk), "paidAt": tomorrow.isoformat()})
     assert response.status_code == 400 and response.issue_paths == ["paidAt"], response
 
@@ -91,7 +91,7 @@ def test_marking_paid_emits_invoice_paid(world: World) -> None:
 
 
 def test_payment_status_filter(world: World) -> None:
-    today = team_today(world.a.team)
+    today = team_today(team=world.a.team)
     paid = finalized(world.a)
     services.mark_invoice_paid(team=world.a.team, actor=Actor(), invoice=paid, paid_at=today)
     overdue = finalized(world.a)
