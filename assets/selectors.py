@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -17,13 +15,11 @@ from jobs.models import Job, JobStatus
 
 OPEN_JOB_STATUSES = (JobStatus.PENDING, JobStatus.ASSIGNED, JobStatus.IN_PROGRESS)
 
-# The fields a history entry's `changes` report, in this order, by model attname -> API name.
+# The fields a history entry's `changes` report, in this order, by model attname (the API names them).
 # Archiving's actor columns are left out: the entry's own actor is who archived.
-DIFF_FIELDS: tuple[tuple[str, str], ...] = (
-    ("name", "name"), ("site_id", "siteId"), ("asset_type", "assetType"), ("manufacturer", "manufacturer"),
-    ("model", "model"), ("serial_number", "serialNumber"), ("install_date", "installDate"),
-    ("warranty_expiry", "warrantyExpiry"), ("status", "status"), ("location_note", "locationNote"),
-    ("attributes", "attributes"), ("archived", "archived"), ("archived_at", "archivedAt"),
+DIFF_FIELDS: tuple[str, ...] = (
+    "name", "site_id", "asset_type", "manufacturer", "model", "serial_number", "install_date", "warranty_expiry",
+    "status", "location_note", "attributes", "archived", "archived_at",
 )  # fmt: skip
 
 
@@ -45,22 +41,11 @@ def history_for_asset(*, team: Team, asset_id: Any) -> QuerySet[Any]:
 # History diffs ---------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class FieldChange:
+    """One field's change: the model attname (`attributes.<dotted path>` inside attributes), before, after."""
+
     field: str
     before: Any
     after: Any
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"field": self.field, "from": self.before, "to": self.after}
-
-
-def _json_value(value: Any) -> Any:
-    if isinstance(value, dt.datetime):
-        return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, uuid.UUID):
-        return str(value)
-    return value
 
 
 def _flatten(value: Any, prefix: str) -> dict[str, Any]:
@@ -86,12 +71,12 @@ def diff_entries(before: Any | None, after: Any) -> list[FieldChange]:
     on its missing side.
     """
     changes: list[FieldChange] = []
-    for attname, api_name in DIFF_FIELDS:
+    for attname in DIFF_FIELDS:
         old = getattr(before, attname) if before is not None else None
         new = getattr(after, attname)
         if attname == "attributes":
-            old_flat = _flatten(old, api_name) if old not in (None, {}) else {}
-            new_flat = _flatten(new, api_name) if new not in (None, {}) else {}
+            old_flat = _flatten(old, attname) if old not in (None, {}) else {}
+            new_flat = _flatten(new, attname) if new not in (None, {}) else {}
             for path in sorted(set(old_flat) | set(new_flat)):
                 if path not in new_flat or path not in old_flat or old_flat[path] != new_flat[path]:
                     changes.append(FieldChange(path, old_flat.get(path), new_flat.get(path)))
@@ -99,7 +84,7 @@ def diff_entries(before: Any | None, after: Any) -> list[FieldChange]:
         if before is None and new in (None, "", False):
             continue  # a new asset's empty fields are not news
         if old != new:
-            changes.append(FieldChange(api_name, _json_value(old), _json_value(new)))
+            changes.append(FieldChange(attname, old, new))
     return changes
 
 
@@ -120,7 +105,7 @@ def attach_changes(entries: Sequence[Any]) -> None:
         .first()
     )
     for entry in ordered:
-        entry.changes = [change.as_dict() for change in diff_entries(predecessor, entry)]
+        entry.changes = diff_entries(predecessor, entry)
         predecessor = entry
 
 

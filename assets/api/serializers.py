@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import datetime as dt
+import uuid
 from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
@@ -8,6 +10,7 @@ from rest_framework import serializers
 
 from assets.models import Asset, AssetHistoryAction, AssetStatus, AssetType
 from core.api.serializers import ActorSerializer, InputSerializer, JSONObjectField, TeamPrimaryKeyField, actor_data
+from core.wire import iso_datetime
 from jobs.models import Job, ResultType
 from projects.models import Site
 
@@ -147,14 +150,39 @@ class AnyJSONValueField(serializers.JSONField):
     """Any JSON value: a string, number, boolean, null, or an empty object/array."""
 
 
+# A history change's field, from the model's attname (what the selector reports) to the API's name.
+HISTORY_FIELD_NAMES = {
+    "site_id": "siteId", "asset_type": "assetType", "serial_number": "serialNumber", "install_date": "installDate",
+    "warranty_expiry": "warrantyExpiry", "location_note": "locationNote", "archived_at": "archivedAt",
+}  # fmt: skip
+
+
+class HistoryFieldNameField(serializers.CharField):
+    def to_representation(self, value: str) -> str:
+        return HISTORY_FIELD_NAMES.get(value, value)  # `attributes.<path>` keeps the keys as written
+
+
+class ChangeValueField(AnyJSONValueField):
+    """A before/after value as the asset's own fields are sent (timestamps, dates and ids as strings)."""
+
+    def to_representation(self, value: Any) -> Any:
+        if isinstance(value, dt.datetime):
+            return iso_datetime(value)
+        if isinstance(value, dt.date):
+            return value.isoformat()
+        if isinstance(value, uuid.UUID):
+            return str(value)
+        return value
+
+
 class FieldChangeSerializer(serializers.Serializer[Any]):
-    field = serializers.CharField(help_text="The camelCase field; attribute changes are dotted (`attributes.kw`).")
-    to = AnyJSONValueField(help_text="The value after the change (null when the field was removed).")
+    field = HistoryFieldNameField(help_text="The camelCase field; attribute changes are dotted (`attributes.kw`).")
+    to = ChangeValueField(source="after", help_text="The value after the change (null when the field was removed).")
 
     def get_fields(self) -> dict[str, Any]:
         fields = super().get_fields()
         # `from` is a Python keyword, so the field is added by name.
-        fields["from"] = AnyJSONValueField(help_text="The value before the change (null when new).")
+        fields["from"] = ChangeValueField(source="before", help_text="The value before the change (null when new).")
         return {"field": fields["field"], "from": fields["from"], "to": fields["to"]}
 
 

@@ -64,6 +64,24 @@ def test_api_changes_are_recorded_with_actor_and_field_diffs(world: World) -> No
     assert created["restoredFromId"] is None
 
 
+def test_the_history_selector_speaks_model_fields_the_api_names_them(world: World) -> None:
+    """The selector knows no HTTP: attnames and Python values; the API layer camelCases and formats them."""
+    import datetime as dt
+
+    from assets import selectors
+    from assets.selectors import FieldChange
+
+    asset = create_via_api(world)
+    world.api.post(f"/v1/assets/{asset['id']}/update", {"installDate": "2024-05-01"})
+    entries = list(selectors.history_for_asset(team=world.a.team, asset_id=asset["id"]).order_by("-history_date"))
+    selectors.attach_changes(entries)
+    assert entries[0].changes == [FieldChange("install_date", None, dt.date(2024, 5, 1))]
+    assert FieldChange("serial_number", None, "HP-1") in entries[1].changes
+    site_change = next(change for change in entries[1].changes if change.field == "site_id")
+    created = next(entry for entry in history(world, asset["id"]).data if entry["action"] == "CREATED")
+    assert {"field": "siteId", "from": None, "to": str(site_change.after)} in created["changes"]
+
+
 def test_a_no_op_update_writes_no_entry(world: World) -> None:
     asset = create_via_api(world)
     response = world.api.post(f"/v1/assets/{asset['id']}/update", {"name": "Heat pump"})
