@@ -12,6 +12,7 @@ from typing import Any
 from accounts.models import Actor, Team
 from assets import selectors, services
 from assets.models import AssetType
+from core.catalogue import object_schema, seed_by_key
 
 
 @dataclass(frozen=True)
@@ -22,13 +23,6 @@ class StarterAssetType:
     attributes_schema: dict[str, Any]
 
 
-def _object(required: tuple[str, ...] = (), **properties: dict[str, Any]) -> dict[str, Any]:
-    schema: dict[str, Any] = {"type": "object", "properties": properties}
-    if required:
-        schema["required"] = list(required)
-    return schema
-
-
 OUTPUT_KW = {"type": "number", "minimum": 0, "maximum": 1000}
 
 STARTER_ASSET_TYPES: tuple[StarterAssetType, ...] = (
@@ -36,7 +30,7 @@ STARTER_ASSET_TYPES: tuple[StarterAssetType, ...] = (
         "boiler",
         "Boiler",
         "Gas, LPG or oil boiler.",
-        _object(
+        object_schema(
             fuel={"type": "string", "enum": ["natural-gas", "lpg", "oil"]},
             boilerType={"type": "string", "enum": ["combi", "system", "regular"]},
             outputKw=OUTPUT_KW,
@@ -46,7 +40,7 @@ STARTER_ASSET_TYPES: tuple[StarterAssetType, ...] = (
         "heat-pump",
         "Air source heat pump",
         "Air-to-water heat pump; the refrigerant is recorded for F-gas checks.",
-        _object(
+        object_schema(
             ("refrigerant",),
             refrigerant={"type": "string", "enum": ["R32", "R290", "R410A"]},
             ratedOutputKw=OUTPUT_KW,
@@ -56,7 +50,7 @@ STARTER_ASSET_TYPES: tuple[StarterAssetType, ...] = (
         "pv-array",
         "Solar PV array",
         "Roof- or ground-mounted photovoltaic panels.",
-        _object(
+        object_schema(
             panelCount={"type": "integer", "minimum": 1, "maximum": 1000},
             systemSizeKwp={"type": "number", "minimum": 0, "maximum": 1000},
             orientation={"type": "string", "enum": ["N", "NE", "E", "SE", "S", "SW", "W", "NW", "flat"]},
@@ -66,7 +60,7 @@ STARTER_ASSET_TYPES: tuple[StarterAssetType, ...] = (
         "solar-inverter",
         "Solar PV inverter",
         "String, hybrid or micro inverter of a PV system.",
-        _object(
+        object_schema(
             inverterType={"type": "string", "enum": ["string", "hybrid", "micro"]},
             ratedOutputKw=OUTPUT_KW,
         ),
@@ -75,7 +69,7 @@ STARTER_ASSET_TYPES: tuple[StarterAssetType, ...] = (
         "consumer-unit",
         "Consumer unit",
         "The fuse board: where the electrical installation's circuits start.",
-        _object(
+        object_schema(
             ways={"type": "integer", "minimum": 1, "maximum": 100},
             rcdProtected={"type": "boolean"},
             surgeProtection={"type": "boolean"},
@@ -85,7 +79,7 @@ STARTER_ASSET_TYPES: tuple[StarterAssetType, ...] = (
         "ev-charger",
         "EV charger",
         "A home or workplace electric vehicle charge point.",
-        _object(
+        object_schema(
             ratedPowerKw=OUTPUT_KW,
             tethered={"type": "boolean"},
         ),
@@ -98,15 +92,15 @@ def seed(*, team: Team, actor: Actor) -> list[AssetType]:
 
     Idempotent: a type the team already has, changed or not, is left as it is.
     """
-    existing = {asset_type.key: asset_type for asset_type in selectors.asset_types_for(team=team)}
-    for starter in STARTER_ASSET_TYPES:
-        if starter.key not in existing:
-            existing[starter.key] = services.create_asset_type(
-                team=team,
-                actor=actor,
-                key=starter.key,
-                name=starter.name,
-                description=starter.description,
-                attributes_schema=starter.attributes_schema,
-            )
-    return [existing[starter.key] for starter in STARTER_ASSET_TYPES]
+    return seed_by_key(
+        existing=selectors.asset_types_for(team=team),
+        catalogue=STARTER_ASSET_TYPES,
+        create=lambda starter: services.create_asset_type(
+            team=team,
+            actor=actor,
+            key=starter.key,
+            name=starter.name,
+            description=starter.description,
+            attributes_schema=starter.attributes_schema,
+        ),
+    )

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from accounts.models import Actor, Team
+from core.catalogue import object_schema, seed_by_key
 from jobs import selectors, services
 from jobs.models import JobType
 
@@ -23,10 +24,6 @@ class StarterJobType:
     payload_schema: dict[str, Any]
 
 
-def _object(**properties: dict[str, Any]) -> dict[str, Any]:
-    return {"type": "object", "properties": properties}
-
-
 ACCESS_NOTES = {"type": "string", "maxLength": 500, "description": "How to get to the equipment."}
 
 STARTER_JOB_TYPES: tuple[StarterJobType, ...] = (
@@ -34,7 +31,7 @@ STARTER_JOB_TYPES: tuple[StarterJobType, ...] = (
         "boiler-service",
         "Annual boiler service",
         "Yearly service and safety check of a gas, LPG or oil boiler.",
-        _object(
+        object_schema(
             fuel={"type": "string", "enum": ["natural-gas", "lpg", "oil"]},
             applianceLocation={"type": "string", "maxLength": 200},
             lastServiceDate={"type": "string", "format": "date"},
@@ -45,7 +42,7 @@ STARTER_JOB_TYPES: tuple[StarterJobType, ...] = (
         "heat-pump-check",
         "Heat pump health check",
         "Annual check of a heat pump: refrigerant circuit, flow temperatures, controls.",
-        _object(
+        object_schema(
             refrigerant={"type": "string", "enum": ["R32", "R290", "R410A"]},
             ratedOutputKw={"type": "number", "minimum": 0, "maximum": 100},
             accessNotes=ACCESS_NOTES,
@@ -55,7 +52,7 @@ STARTER_JOB_TYPES: tuple[StarterJobType, ...] = (
         "heat-pump-install",
         "Heat pump installation",
         "Install and commission a heat pump.",
-        _object(
+        object_schema(
             ratedOutputKw={"type": "number", "minimum": 0, "maximum": 100},
             cylinderLitres={"type": "integer", "minimum": 0, "maximum": 1000},
             mcsCertificateRequired={"type": "boolean"},
@@ -65,7 +62,7 @@ STARTER_JOB_TYPES: tuple[StarterJobType, ...] = (
         "solar-inspection",
         "Solar PV inspection",
         "Inspect a PV array, its inverter and its isolators.",
-        _object(
+        object_schema(
             panelCount={"type": "integer", "minimum": 1, "maximum": 1000},
             systemSizeKwp={"type": "number", "minimum": 0, "maximum": 1000},
             roofAccess={"type": "string", "enum": ["ladder", "scaffold", "ground-mounted"]},
@@ -75,7 +72,7 @@ STARTER_JOB_TYPES: tuple[StarterJobType, ...] = (
         "eicr",
         "Electrical installation condition report",
         "Periodic inspection and testing of an electrical installation (EICR).",
-        _object(
+        object_schema(
             propertyType={"type": "string", "enum": ["domestic", "commercial"]},
             circuits={"type": "integer", "minimum": 1, "maximum": 200},
             accessNotes=ACCESS_NOTES,
@@ -89,15 +86,15 @@ def seed(*, team: Team, actor: Actor) -> list[JobType]:
 
     Idempotent: a type the team already has, changed or not, is left as it is.
     """
-    existing = {job_type.key: job_type for job_type in selectors.job_types_for(team=team)}
-    for starter in STARTER_JOB_TYPES:
-        if starter.key not in existing:
-            existing[starter.key] = services.create_job_type(
-                team=team,
-                actor=actor,
-                key=starter.key,
-                name=starter.name,
-                description=starter.description,
-                payload_schema=starter.payload_schema,
-            )
-    return [existing[starter.key] for starter in STARTER_JOB_TYPES]
+    return seed_by_key(
+        existing=selectors.job_types_for(team=team),
+        catalogue=STARTER_JOB_TYPES,
+        create=lambda starter: services.create_job_type(
+            team=team,
+            actor=actor,
+            key=starter.key,
+            name=starter.name,
+            description=starter.description,
+            payload_schema=starter.payload_schema,
+        ),
+    )
