@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from accounts.models import Actor, Team
 from core.exceptions import DomainError, InvalidInputError, StateConflictError
-from invoicing import selectors
+from invoicing import job_prices, selectors
 from invoicing.models import (
     Contract,
     Invoice,
@@ -88,6 +88,8 @@ def _job_lines(
     jobs = Job.objects.filter(team=team, pk__in=job_ids).select_related("job_type").in_bulk()
     job_type_ids = {job.job_type_id for job in jobs.values()}
     prices = selectors.prices_for(team=team, job_type_ids=job_type_ids, currency=currency, day=day, contract=contract)
+    # A price the job carries from what made it (a maintenance plan's) comes before the rate card.
+    carried = job_prices.prices_for_jobs(team=team, jobs=list(jobs.values()), currency=currency, day=day)
     lines = []
     for index, job_id in enumerate(job_ids):
         path = f"jobIds.{index}"
@@ -98,7 +100,7 @@ def _job_lines(
             raise InvalidInputError(f"Job {job.pk} is {job.status}; only completed jobs can be billed.", path)
         if job.client_id != client.pk:
             raise InvalidInputError(f"Job {job.pk} is not a job of this client.", path)
-        price = prices.get(job.job_type_id)
+        price = carried.get(job.pk) or prices.get(job.job_type_id)
         if price is None:
             raise InvalidInputError(
                 f"Job {job.pk} has no price: no contract rate and no team rate in {currency} "

@@ -20,6 +20,11 @@ class PlansConfig(AppConfig):
         from plans.models import MaintenancePlan
 
         registry.register(MaintenancePlan, selector=selectors.plans_for, serializer=MaintenancePlanSerializer)
+        # A plan's visit is billed at the plan's price (or its contract's rate): invoicing asks its sources.
+        from invoicing import job_prices
+        from plans.billing import SOURCE, plan_prices
+
+        job_prices.register(SOURCE, plan_prices)
         # Plans are built on jobs: jobs announce a completion, and do not know who listens.
         job_completed.connect(_visit_done, dispatch_uid="plans.visit_done")
 
