@@ -83,6 +83,12 @@ def test_anonymous_people_are_sent_to_sign_in(db):
 def test_the_navigation_links_to_the_board_only_for_those_who_may_use_it(world):
     assert 'href="/board/"' in signed_in(world.a.dispatcher).get("/settings/team/").content.decode()
     assert 'href="/board/"' not in signed_in(world.a.engineer).get("/accounts/password/").content.decode()
+    # From the board (the dispatcher's home): a new job, the admin's lists and the settings.
+    world.a.dispatcher.is_staff = True
+    world.a.dispatcher.save()
+    board = signed_in(world.a.dispatcher).get(BOARD).content.decode()
+    for link in ("/admin/jobs/job/add/", "/admin/jobs/job/?due=today", "/settings/"):
+        assert f'href="{link}"' in board, link
 
 
 def test_a_week_has_a_row_per_engineer_and_unassigned_and_a_column_per_day(world):
