@@ -48,6 +48,7 @@ class Codec:
 
     form_schema: dict[str, Any] | None = None  # a fixed schema for the form, when the codec has one
     mirrors_raw = True  # the raw box can follow the form as it is filled in (same shape)
+    css_class = ""
 
     def to_form(self, value: Any) -> Any:
         return value
@@ -61,6 +62,7 @@ class SchemaRowsCodec(Codec):
 
     form_schema = schema_builder.ROWS_SCHEMA
     mirrors_raw = False
+    css_class = "schema-form-rows"  # each row's settings side by side (static/css/admin.css)
 
     def to_form(self, value: Any) -> Any:
         return schema_builder.rows_from_schema(value)
@@ -169,6 +171,7 @@ class SchemaFormWidget(forms.Widget):
                 "raw_on": raw_on or not drawable,
                 "drawable": drawable,
                 "mirrors_raw": self.codec.mirrors_raw,
+                "css_class": self.codec.css_class,
                 "source": self.source,
                 "schema_url": self.schema_url,
                 "empty_note": self.empty_note,

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from accounts.models import Actor
 from accounts.roles import team_permissions
+from assets.models import Asset
 from core.admin import (
     DashboardTile,
     ReadOnlyTeamScopedInline,
@@ -44,7 +45,7 @@ from jobs.services import (
     update_job,
     update_job_type,
 )
-from projects.models import Site
+from projects.models import Project, Site
 
 
 def actor_of(request: HttpRequest) -> Actor:
@@ -168,10 +169,13 @@ class JobAdmin(TeamScopedAdmin):
     form = JobForm
 
     def get_urls(self) -> list[Any]:
-        """The job form's helpers: a job type's payload schema, and a client's sites (both team-scoped)."""
+        """The job form's helpers (team-scoped): a type's payload schema; a client's sites and projects, a site's
+        assets. The type, client, site, asset, project and assignee are plain selects (no autocomplete)."""
         helpers = [
             path("type-schema/", type_schema_view(self, JobType, "payload_schema"), name="jobs_job_type_schema"),
             path("client-sites/", related_choices_view(self, Site, "client"), name="jobs_job_client_sites"),
+            path("client-projects/", related_choices_view(self, Project, "client"), name="jobs_job_client_projects"),
+            path("site-assets/", related_choices_view(self, Asset, "site"), name="jobs_job_site_assets"),
         ]
         return helpers + super().get_urls()
 
@@ -231,16 +235,6 @@ class JobAdmin(TeamScopedAdmin):
         if obj is not None:
             return self.manages(request, obj.team_id)
         return bool(request.user.is_superuser or permitted_team_ids(request, Job, "change"))
-
-    def get_autocomplete_fields(self, request: HttpRequest) -> list[str] | tuple[str, ...]:
-        """Autocomplete for assets and projects where their admin can search; the type, client, site and
-        assignee are plain selects (the payload form follows the type, the sites the client)."""
-        names = []
-        for name in ("asset", "project"):
-            related_admin = registered_admin(Job._meta.get_field(name).related_model, self.admin_site)  # type: ignore[arg-type]
-            if related_admin is not None and related_admin.search_fields:
-                names.append(name)
-        return names
 
     def create_object(self, request: HttpRequest, form: Any, formsets: Sequence[Any]) -> Job:
         data = form.cleaned_data

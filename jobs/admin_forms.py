@@ -3,8 +3,9 @@
 - A job's payload is a form drawn from its type's `payload_schema` (`core.admin_schema`); the schema
   is the type the form is bound to (the type sent, else the job's), and the page redraws it when the
   type select changes. Raw JSON stays behind "Advanced".
-- Sites are the chosen client's (the page reloads them when the client changes); assignees are the
-  team's people who may be assigned jobs (`jobs.rules.ASSIGNABLE_ROLES`).
+- Sites and projects are the chosen client's, assets the chosen site's (the page reloads them when
+  the client or site changes); assignees are the team's people who may be assigned jobs
+  (`jobs.rules.ASSIGNABLE_ROLES`).
 - `clean()` runs the services' own checks (payload against the schema, links that agree, the
   assignee's role) and adds their issues beside Django's field errors, so one save shows them all.
 - A job type's schemas are edited as rows (`core.schema_builder`), the JSON Schema behind "Advanced".
@@ -29,6 +30,11 @@ from jobs.schemas import check_schema, validate_payload
 # API issue paths → the job form's fields.
 JOB_ISSUE_FIELDS = {"jobTypeId": "job_type", "payload": "payload", "engineerId": "assigned_to", "siteId": "site",
                     "clientId": "client", "assetId": "asset", "projectId": "project"}  # fmt: skip
+
+
+# (field, the field whose choice narrows it, the admin URL name of the view listing its choices)
+FOLLOWS = (("site", "client", "jobs_job_client_sites"), ("project", "client", "jobs_job_client_projects"),
+           ("asset", "site", "jobs_job_site_assets"))  # fmt: skip
 
 
 def inner_widget(field: forms.Field) -> forms.Widget:
@@ -60,13 +66,17 @@ class JobForm(TeamConsistentForm):
             )
             field.set_schema(job_type.payload_schema if job_type is not None else None)
             self.fields["payload"] = field
-        if "site" in self.fields and "client" in self.fields:
-            client = self.chosen("client")
-            if client is not None:
-                self.fields["site"].queryset = self.fields["site"].queryset.filter(client=client)  # type: ignore[attr-defined]
-                self.fields["site"].error_messages["invalid_choice"] = f"Choose one of {client}'s sites."
-            inner_widget(self.fields["site"]).attrs.update(
-                {"data-choices-source": "client", "data-choices-url": reverse("admin:jobs_job_client_sites")}
+        # Each select follows the one it depends on: sites and projects the client, assets the site.
+        for name, parent, url in FOLLOWS:
+            if name not in self.fields or parent not in self.fields:
+                continue
+            chosen = self.chosen(parent)
+            if chosen is not None:
+                narrowed = self.fields[name]
+                narrowed.queryset = narrowed.queryset.filter(**{parent: chosen})  # type: ignore[attr-defined]
+                narrowed.error_messages["invalid_choice"] = f"Choose one of {chosen}'s {name}s."
+            inner_widget(self.fields[name]).attrs.update(
+                {"data-choices-source": parent, "data-choices-url": reverse(f"admin:{url}")}
             )
         if "assigned_to" in self.fields and self.team is not None:
             people = assignable_memberships(team=self.team).values("user_id")

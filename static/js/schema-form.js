@@ -78,22 +78,65 @@
       data: "{}", schema: schema, fileHandler: "", fileHandlerArgs: { field_name: name, model_name: "" },
       errorMap: {}, validateOnSubmit: false, readonly: false,
     }));
-    editor.appendChild(container);
-    editor.appendChild(data); // index.js draws the new editor (it watches the page for them)
+    // Added in one node: index.js looks for new editors inside what is added to the page.
+    var holder = document.createElement("div");
+    holder.appendChild(container);
+    holder.appendChild(data);
+    editor.appendChild(holder);
     wrapper.querySelector("[data-schema-raw]").value = "{}";
     setRaw(wrapper, false);
+    wrapper.querySelector(".schema-form-advanced").open = false;
+  }
+
+  // The raw box follows the form while the form is the one in use (when both hold the same shape).
+  function mirrorRaw(wrapper) {
+    var data = wrapper.querySelector("textarea.django-jsonform-data");
+    var toggle = wrapper.querySelector("[data-schema-raw-on]");
+    if (toggle.checked || !data || !wrapper.hasAttribute("data-mirrors-raw")) return;
+    try {
+      wrapper.querySelector("[data-schema-raw]").value = JSON.stringify(JSON.parse(data.value || "{}"), null, 2);
+    } catch (error) { /* leave the box as it is */ }
+  }
+
+  // The generated form's labels are not tied to their inputs: tie them (ids and `for`), and name the
+  // inputs that have no label (a list's items) after their list, so screen readers announce them.
+  var labelled = 0;
+  function labelInputs(root) {
+    root.querySelectorAll(".rjf-form-row-inner").forEach(function (row) {
+      var label = row.querySelector(":scope > div > label");
+      var input = row.querySelector(".rjf-input-group input, .rjf-input-group select, .rjf-input-group textarea");
+      if (!input || input.id) return;
+      input.id = "rjf-input-" + (++labelled);
+      if (label && !label.htmlFor) {
+        label.htmlFor = input.id;
+        return;
+      }
+      if (!label && !input.getAttribute("aria-label")) {
+        var group = row.closest(".rjf-form-group-inner, .rjf-form-group");
+        var title = group && group.querySelector(".rjf-form-group-title");
+        var rows = row.parentElement ? [].indexOf.call(row.parentElement.children, row) + 1 : 1;
+        var name = title ? title.firstChild.textContent.trim() : "Item";
+        input.setAttribute("aria-label", name + " " + rows);
+      }
+    });
+  }
+
+  function watchLabels(editor) {
+    labelInputs(editor);
+    new MutationObserver(function () { labelInputs(editor); })
+      .observe(editor, { childList: true, subtree: true });
   }
 
   function initSchemaForm(wrapper) {
+    watchLabels(wrapper.querySelector("[data-schema-editor]"));
     var toggle = wrapper.querySelector("[data-schema-raw-on]");
     toggle.addEventListener("change", function () { setRaw(wrapper, toggle.checked); });
     var advanced = wrapper.querySelector(".schema-form-advanced");
-    advanced.addEventListener("toggle", function () {
-      var data = wrapper.querySelector("textarea.django-jsonform-data");
-      if (!advanced.open || toggle.checked || !data || !wrapper.hasAttribute("data-mirrors-raw")) return;
-      try {
-        wrapper.querySelector("[data-schema-raw]").value = JSON.stringify(JSON.parse(data.value || "{}"), null, 2);
-      } catch (error) { /* leave the box as it is */ }
+    advanced.addEventListener("toggle", function () { if (advanced.open) mirrorRaw(wrapper); });
+    ["input", "change", "click"].forEach(function (kind) {
+      wrapper.querySelector("[data-schema-editor]").addEventListener(kind, function () {
+        setTimeout(function () { mirrorRaw(wrapper); }, 0);
+      });
     });
     var source = wrapper.getAttribute("data-schema-source");
     var url = wrapper.getAttribute("data-schema-url");
@@ -123,6 +166,7 @@
           option.selected = choice.value === chosen;
           select.appendChild(option);
         });
+        select.dispatchEvent(new Event("change")); // what follows this select follows along
       });
     });
   }
