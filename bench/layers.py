@@ -360,13 +360,15 @@ def scenarios(count: int, only: set[str] | None = None) -> dict[str, Callable[[i
         ),
     }
     if only is None or {"POST /v1/jobs/{id}/start", "POST /v1/jobs/{id}/complete"} & only:
-        # Jobs made ready for a move (each can be started, then completed, once).
+        # Jobs of the writer team made ready for a move (each is started, then completed, once); jobs
+        # an earlier run moved are put back, so a reused database never runs out.
         ids = _ids(
             f"UPDATE jobs_job SET status = 'ASSIGNED', assigned_to_id = ({engineer}) WHERE id IN (SELECT id FROM "
-            f"jobs_job WHERE team_id = '{team_b}' AND status = 'PENDING' LIMIT {count}) RETURNING id"
+            f"jobs_job WHERE team_id = '{team_b}' AND status <> 'ASSIGNED' ORDER BY status <> 'PENDING' "
+            f"LIMIT {count}) RETURNING id"
         )
         if len(ids) < count:
-            raise SystemExit(f"only {len(ids)} pending jobs left in bench-b; seed more (BENCH_JOBS)")
+            raise SystemExit(f"only {len(ids)} jobs in bench-b to move; seed more (BENCH_JOBS)")
         found["POST /v1/jobs/{id}/start"] = lambda i: environ("POST", f"/v1/jobs/{ids[i]}/start", writer, body=b"{}")
         found["POST /v1/jobs/{id}/complete"] = lambda i: environ(
             "POST", f"/v1/jobs/{ids[i]}/complete", writer, body=b'{"resultType": "SUCCESS"}'
