@@ -50,6 +50,10 @@ class Codec:
     mirrors_raw = True  # the raw box can follow the form as it is filled in (same shape)
     css_class = ""
 
+    def __init__(self, form_schema: dict[str, Any] | None = None) -> None:
+        if form_schema is not None:
+            self.form_schema = form_schema
+
     def to_form(self, value: Any) -> Any:
         return value
 

@@ -27,6 +27,7 @@ from core.admin import (
 )
 from core.admin_inlines import change_page_inline
 from core.exceptions import DomainError
+from flows.admin_forms import recipients_field
 from flows.documents import check_template, document_context, render_html, render_pdf
 from flows.models import Flow, FlowAttempt, FlowGroup, FlowStatus, FlowTemplate, RecipientRule
 from flows.services import regenerate_flow, resend_flow
@@ -34,7 +35,15 @@ from jobs.models import Job, JobStatus, JobType
 
 
 class FlowTemplateForm(TeamConsistentForm):
-    """The checks `create_flow_template` makes: templates that compile, an address for the FIXED rule."""
+    """The checks `create_flow_template` makes: templates that compile, an address for the FIXED rule.
+
+    The FIXED rule's addresses are a list of email inputs (`core.admin_schema`), raw JSON behind Advanced.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if "fixed_recipients" in self.fields:
+            self.fields["fixed_recipients"] = recipients_field()
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()

@@ -31,6 +31,7 @@ from core.admin import (
 from jobs.admin_access import ViewedThroughAssignedJobsMixin
 from jobs.models import Job
 from projects import selectors, services
+from projects.admin_forms import ProjectTemplateStepForm
 from projects.models import Client, Project, ProjectRevision, ProjectTemplate, ProjectTemplateStep, Site
 
 
@@ -169,12 +170,11 @@ class ProjectTemplateStepInline(TeamScopedInline):
     """A template's steps, checked and saved by `create_project_template` / `update_project_template`."""
 
     model = ProjectTemplateStep
+    form = ProjectTemplateStepForm  # the payload drawn from the step's job type (a plain select)
+    template = "admin/edit_inline/stacked.html"  # room for the payload's generated form
     extra = 1
     ordering = ("position",)
     fields = ("position", "job_type", "title", "offset_days", "payload")
-
-    def get_autocomplete_fields(self, request: HttpRequest) -> list[str]:
-        return _related_autocomplete(self, ("job_type",))  # type: ignore[arg-type]
 
 
 def _template_steps(formset: Any) -> list[dict[str, Any]]:

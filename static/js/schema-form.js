@@ -52,7 +52,8 @@
   function drawEditor(wrapper, schema) {
     var editor = wrapper.querySelector("[data-schema-editor]");
     var note = wrapper.querySelector("[data-schema-empty]");
-    var name = wrapper.getAttribute("data-schema-form");
+    // From the raw box: an inline row added on the page has had its names numbered by Django's inlines.js.
+    var name = wrapper.querySelector("[data-schema-raw]").name.replace(/__raw$/, "");
     var old = editor.querySelector("textarea.django-jsonform-data");
     var id = old ? old.id : wrapper.querySelector("[data-schema-raw]").id.replace(/__raw$/, "");
     editor.textContent = "";
@@ -171,11 +172,21 @@
     });
   }
 
-  function init() {
-    document.querySelectorAll(".schema-form").forEach(function (wrapper) {
-      if (wrapper.getAttribute("data-schema-form").indexOf("__prefix__") === -1) initSchemaForm(wrapper);
+  function initWithin(root) {
+    root.querySelectorAll(".schema-form").forEach(function (wrapper) {
+      var raw = wrapper.querySelector("[data-schema-raw]");
+      if (raw.name.indexOf("__prefix__") === -1 && !wrapper.hasAttribute("data-schema-ready")) {
+        wrapper.setAttribute("data-schema-ready", "");
+        initSchemaForm(wrapper);
+      }
     });
-    document.querySelectorAll("select[data-choices-source]").forEach(initDependentChoices);
+    root.querySelectorAll("select[data-choices-source]").forEach(initDependentChoices);
+  }
+
+  function init() {
+    initWithin(document);
+    // A row added to an inline ("Add another step") gets its editor wired up too.
+    document.addEventListener("formset:added", function (event) { initWithin(event.target); });
   }
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
