@@ -118,6 +118,31 @@ def test_my_day_is_bounded(world: World, monkeypatch: pytest.MonkeyPatch) -> Non
     assert response.context["more_url"] == f"/day/?from={(today() + dt.timedelta(days=2)).isoformat()}"
 
 
+def test_my_days_queries_do_not_grow_with_its_jobs(world: World) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = signed_in(world.a.engineer)
+
+    def add_jobs(count: int) -> None:
+        for offset in range(count):
+            site = SiteFactory(team=world.a.team, contact_phone="0117 946 0000")
+            asset = AssetFactory(team=world.a.team, site=site)
+            job_for(world.a.engineer, world.a.team, today() + dt.timedelta(days=offset % 8), site=site,
+                    client=site.client, asset=asset)  # fmt: skip
+        job_for(world.a.engineer, world.a.team, None)  # still open
+
+    add_jobs(2)
+    client.get("/day/")
+    with CaptureQueriesContext(connection) as few:
+        client.get("/day/")
+    add_jobs(12)
+    with CaptureQueriesContext(connection) as many:
+        response = client.get("/day/")
+    assert sum(len(day.cards) for day in response.context["days"]) == 14
+    assert len(many) == len(few), [query["sql"] for query in many]
+
+
 @pytest.mark.parametrize("role", [Role.OWNER, Role.ADMIN, Role.DISPATCHER, Role.ENGINEER])
 def test_whoever_does_jobs_sees_their_own_day(world: World, role: str) -> None:
     me = person(world, role)
