@@ -7,16 +7,27 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 
 from accounts.models import Actor
-from core.admin import DashboardTile, ReadOnlyTeamScopedInline, TeamScopedAdmin, dashboard_panel, registered_admin
-from plans import services
+from assets.models import Asset
+from core.admin import (
+    DashboardTile,
+    ReadOnlyTeamScopedInline,
+    TeamScopedAdmin,
+    dashboard_panel,
+    permitted_team_ids,
+    registered_admin,
+)
+from core.admin_inlines import change_page_inline
+from plans import selectors, services
 from plans.models import MaintenancePlan, PlanOccurrence, PlanStatus
 
 DUE_SOON_DAYS = 30
@@ -102,6 +113,64 @@ class MaintenancePlanAdmin(TeamScopedAdmin):
     def resume_plans(self, request: HttpRequest, queryset: QuerySet[MaintenancePlan]) -> None:
         for plan in queryset.filter(status=PlanStatus.PAUSED):
             services.resume_plan(plan=plan, actor=actor_of(request))
+
+
+def new_plan_url(asset: Asset) -> str:
+    """The plan form, filled in for `asset`: its team, client, site, the asset, a likely job type, yearly from today."""
+    job_type = selectors.suggested_job_type(asset=asset)
+    initial = {
+        "team": asset.team_id, "name": f"{asset.name} service", "client": asset.site.client_id,
+        "site": asset.site_id, "assets": asset.pk, "job_type": job_type.pk if job_type else "",
+        "rrule": "FREQ=YEARLY", "start_date": services.today_for(asset.team).isoformat(),
+    }  # fmt: skip
+    return f"{reverse('admin:plans_maintenanceplan_add')}?{urlencode(initial)}"
+
+
+@change_page_inline(Asset)
+class AssetPlansInline(ReadOnlyTeamScopedInline):
+    """On an asset's page: the plans that cover it, and a button to plan its recurring service (the plan
+    form filled in for the asset; saving it goes through `create_plan` like any other plan)."""
+
+    model = MaintenancePlan.assets.through
+    fields = ("plan", "plan_status", "next_due")
+    readonly_fields = fields
+    verbose_name = "maintenance plan"
+    verbose_name_plural = "Maintenance plans"
+    template = "admin/plans/asset_plans_inline.html"
+
+    def _team_access(self, request: HttpRequest, action: str) -> bool:
+        if request.method not in ("GET", "HEAD"):
+            return False  # shown only: saving the asset neither needs nor reads it
+        return bool(
+            request.user.is_staff
+            and (request.user.is_superuser or permitted_team_ids(request, MaintenancePlan, action))
+        )
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        return super().get_queryset(request).select_related("maintenanceplan").order_by("maintenanceplan__name")
+
+    def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
+        formset = super().get_formset(request, obj, **kwargs)
+        may_add = (
+            obj is not None
+            and not obj.archived
+            and (request.user.is_superuser or obj.team_id in permitted_team_ids(request, MaintenancePlan, "add"))
+        )
+        formset.new_plan_url = new_plan_url(obj) if may_add else ""
+        return formset
+
+    @admin.display(description="Plan")
+    def plan(self, row: Any) -> str:
+        plan = row.maintenanceplan
+        return format_html('<a href="{}">{}</a>', reverse("admin:plans_maintenanceplan_change", args=[plan.pk]), plan)
+
+    @admin.display(description="Status")
+    def plan_status(self, row: Any) -> str:
+        return str(row.maintenanceplan.status).title()
+
+    @admin.display(description="Next visit")
+    def next_due(self, row: Any) -> Any:
+        return row.maintenanceplan.next_due_on or "—"
 
 
 @dashboard_panel

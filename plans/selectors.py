@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
 from accounts.models import Team
 from plans import recurrence
@@ -79,3 +79,21 @@ def visits(*, team: Team, plan: MaintenancePlan, first: dt.date, last: dt.date, 
         open_ = status not in (OccurrenceStatus.DONE, OccurrenceStatus.SKIPPED)
         found.append(Visit(due_on, visit_on, status, open_ and visit_on < today, row))
     return found
+
+
+def suggested_job_type(*, asset: Any) -> Any:
+    """The job type a new plan for `asset` most likely wants: its latest job's (when still active), else
+    the team's active type named for service or maintenance, else its first active type (None if none)."""
+    from jobs.models import Job, JobType
+
+    latest = (
+        Job.objects.filter(team_id=asset.team_id, asset=asset, job_type__active=True)
+        .select_related("job_type")
+        .order_by("-created_at")
+        .first()
+    )
+    if latest is not None:
+        return latest.job_type
+    active = JobType.objects.filter(team_id=asset.team_id, active=True).order_by("name")
+    named = active.filter(Q(name__icontains="service") | Q(name__icontains="maintenance")).first()
+    return named or active.first()
