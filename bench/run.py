@@ -169,14 +169,15 @@ def deep_key(base: str, token: str, pages: int) -> str:
 def prepare_ids(team: str, status_from: str, count: int, engineer_sql: str) -> Path:
     """Put `count` jobs of the team into IN_PROGRESS (with an engineer) for the complete benchmark.
 
-    The writer team only takes the benchmark's writes, so any of its jobs will do (jobs completed by an
-    earlier run are put back): a reused database never runs out of jobs to complete.
+    The writer team only takes the benchmark's writes, so any of its jobs never completed will do
+    (`status_from` first); one completed before has its documents' flow group and cannot be again.
     """
     team_id = psql(f"SELECT id FROM accounts_team WHERE slug = '{team}'")
     output = psql(
         f"UPDATE jobs_job SET status = 'IN_PROGRESS', assigned_to_id = ({engineer_sql}) WHERE id IN "
-        f"(SELECT id FROM jobs_job WHERE team_id = '{team_id}' AND status <> 'IN_PROGRESS' "
-        f"ORDER BY status <> '{status_from}' LIMIT {count}) RETURNING id"
+        f"(SELECT id FROM jobs_job j WHERE team_id = '{team_id}' AND status <> 'COMPLETED' AND NOT EXISTS "
+        f"(SELECT 1 FROM jobs_flowgroup g WHERE g.job_id = j.id) ORDER BY status <> '{status_from}' "
+        f"LIMIT {count}) RETURNING id"
     )
     ids = [line for line in output.splitlines() if len(line) == 36]  # not psql's "UPDATE n" line
     if len(ids) < count:
