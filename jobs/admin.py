@@ -27,9 +27,9 @@ from core.admin import (
 )
 from core.admin_actions import ReasonForm, object_action
 from core.admin_inlines import ContributedInlinesMixin
-from core.admin_schema import related_choices_view, type_schema_view
+from core.admin_schema import SchemaFormWidget, related_choices_view, type_schema_view
 from core.exceptions import DomainError, InvalidInputError
-from jobs.admin_forms import JobForm, JobTypeForm
+from jobs.admin_forms import JobForm, JobTypeForm, ResultFormMixin
 from jobs.models import Job, JobEvent, JobStatus, JobType, ResultType
 from jobs.services import (
     ALLOWED_FROM,
@@ -112,11 +112,13 @@ class JobEventInline(ReadOnlyTeamScopedInline):
         return super().get_queryset(request).select_related("actor_user", "actor_key")
 
 
-class CompleteJobForm(forms.Form):
-    """What the Complete button asks: the outcome, and the job's notes (as they are, to add to)."""
+class CompleteJobForm(ResultFormMixin, forms.Form):
+    """What the Complete button asks: the outcome, the readings (a form from the type's result schema,
+    see `ResultFormMixin`), and the job's notes (as they are, to add to)."""
 
     result_type = forms.ChoiceField(label="Result", choices=ResultType.choices)
     notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    field_order = ("result_type", "result", "notes")
 
 
 OPEN_STATUSES = (JobStatus.PENDING, JobStatus.ASSIGNED, JobStatus.IN_PROGRESS)
@@ -167,6 +169,11 @@ class JobAdmin(TeamScopedAdmin):
     # Fields a person may change directly; everything else moves through a service.
     change_editable = ("scheduled_date", "assigned_to", "notes")
     form = JobForm
+
+    @property
+    def media(self) -> forms.Media:
+        # The Complete button's panel draws the readings form: its scripts load with the page.
+        return super().media + SchemaFormWidget().media
 
     def get_urls(self) -> list[Any]:
         """The job form's helpers (team-scoped): a type's payload schema; a client's sites and projects, a site's
@@ -279,11 +286,12 @@ class JobAdmin(TeamScopedAdmin):
         label="Complete",
         when=lambda job: job.status in ALLOWED_FROM[JobStatus.COMPLETED],
         form=CompleteJobForm,
-        initial=lambda job: {"notes": job.notes},
+        initial=lambda job: {"notes": job.notes, "job_type": job.job_type},
     )
     def complete(self, request: HttpRequest, job: Job, data: dict[str, Any]) -> str:
         result_type = ResultType(data["result_type"])
-        complete_job(job=job, actor=actor_of(request), result_type=result_type, notes=data["notes"])
+        complete_job(job=job, actor=actor_of(request), result_type=result_type, result=data.get("result"),
+                     notes=data["notes"])  # fmt: skip
         return f"Job completed: {result_type.label}."
 
     @object_action(

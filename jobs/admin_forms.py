@@ -25,7 +25,7 @@ from core.admin_schema import SchemaFormWidget, SchemaJSONField, SchemaRowsCodec
 from core.exceptions import DomainError
 from jobs.models import Job, JobType
 from jobs.rules import assignable_memberships, assignee_issues, link_issues
-from jobs.schemas import check_schema, validate_payload
+from jobs.schemas import check_schema, validate_payload, validate_result
 
 # API issue paths → the job form's fields.
 JOB_ISSUE_FIELDS = {"jobTypeId": "job_type", "payload": "payload", "engineerId": "assigned_to", "siteId": "site",
@@ -154,4 +154,41 @@ class JobTypeForm(TeamConsistentForm):
                 check_schema(cleaned[name], wire)
             except DomainError as exc:
                 issues_to_errors(self, exc.issues, {wire: name})
+        return cleaned
+
+
+class ResultFormMixin(forms.Form):
+    """The readings a completion records, as a form drawn from the job type's `result_schema`.
+
+    The job's type comes in `initial["job_type"]` (the object action's `initial(job)`); `clean()`
+    checks the result with `jobs.schemas.validate_result`, all issues at once. A form left empty is
+    no result (so Failed or No access may leave it out, as the API allows).
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.job_type = (self.initial or {}).get("job_type")
+        schema = getattr(self.job_type, "result_schema", None)
+        if schema:
+            field = SchemaJSONField(
+                label="Readings",
+                empty=lambda: None,
+                widget=SchemaFormWidget(empty_note="This job type records no readings."),
+                help_text="What the job type asks the engineer to record.",
+            )
+            field.set_schema(schema)
+            self.fields["result"] = field
+            self.order_fields(self.field_order)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if "result" not in self.fields:
+            return cleaned
+        result = cleaned.get("result") or None  # {} from an untouched form is no result
+        cleaned["result"] = result
+        if self.job_type is not None and cleaned.get("result_type"):
+            try:
+                validate_result(self.job_type, cleaned["result_type"], result)
+            except DomainError as exc:
+                issues_to_errors(self, exc.issues, {"result": "result"})
         return cleaned

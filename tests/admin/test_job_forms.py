@@ -255,3 +255,43 @@ def test_the_result_schema_is_edited_as_rows_on_the_types_page(world, staff_a, b
         "properties": {"flowTempC": {"type": "number", "title": "Flow temperature (°C)", "minimum": 20, "maximum": 80}},
         "required": ["flowTempC"],
     }
+
+
+# --- completing from the job's page: readings from the type's result schema --------------------
+READINGS = {"type": "object", "properties": {"flowTempC": {"type": "number", "minimum": 20, "maximum": 80}},
+            "required": ["flowTempC"]}  # fmt: skip
+
+
+def test_complete_takes_readings_from_the_types_result_schema(world, staff_a, boiler):
+    from jobs.models import JobStatus
+
+    boiler.result_schema = READINGS
+    boiler.save()
+    job = JobFactory(team=world.a.team, job_type=boiler, assigned_to=world.a.engineer, status=JobStatus.IN_PROGRESS)
+    page = staff_a.get(f"/admin/jobs/job/{job.pk}/change/").content.decode()
+    assert "&quot;flowTempC&quot;" in page and "react-json-form.js" in page
+    url = f"/admin/jobs/job/{job.pk}/actions/complete/"
+    refused = staff_a.post(url, {"complete-result_type": "SUCCESS", "complete-result": '{"flowTempC": 95}',
+                                 "complete-notes": ""})  # fmt: skip
+    assert refused.status_code == 400 and "95 is greater than the maximum of 80" in refused.content.decode()
+    job.refresh_from_db()
+    assert job.status == JobStatus.IN_PROGRESS
+    done = staff_a.post(url, {"complete-result_type": "PARTIAL", "complete-result": '{"flowTempC": 55}',
+                              "complete-notes": "Valve to replace"})  # fmt: skip
+    assert done.status_code == 302
+    job.refresh_from_db()
+    assert (job.status, job.result_type, job.result) == (JobStatus.COMPLETED, "PARTIAL", {"flowTempC": 55})
+
+
+def test_no_access_may_leave_the_readings_empty(world, staff_a, boiler):
+    from jobs.models import JobStatus
+
+    boiler.result_schema = READINGS
+    boiler.save()
+    job = JobFactory(team=world.a.team, job_type=boiler, assigned_to=world.a.engineer, status=JobStatus.IN_PROGRESS)
+    url = f"/admin/jobs/job/{job.pk}/actions/complete/"
+    assert staff_a.post(url, {"complete-result_type": "SUCCESS", "complete-result": "{}"}).status_code == 400
+    done = staff_a.post(url, {"complete-result_type": "NO_ACCESS", "complete-result": '{"flowTempC": ""}'})
+    assert done.status_code == 302
+    job.refresh_from_db()
+    assert (job.result_type, job.result) == ("NO_ACCESS", None)

@@ -63,7 +63,7 @@ def test_an_engineer_starts_then_completes_their_own_job_from_its_page(world: Wo
     assert job.status == JobStatus.IN_PROGRESS
     assert [button.name for button in started.context["object_actions"]] == ["complete"]
     form = started.context["object_actions"][0].form
-    assert form.initial == {"notes": "Gate code 12"}, "the job's notes are there to add to"
+    assert form.initial["notes"] == "Gate code 12", "the job's notes are there to add to"
     assert {value for value, _ in form.fields["result_type"].choices} == set(ResultType.values)
 
     body = {"complete-result_type": ResultType.PARTIAL, "complete-notes": "Gate code 12. Pump needs a part."}
