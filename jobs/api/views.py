@@ -158,7 +158,8 @@ class JobViewSet(RetrieveMixin, TeamScopedViewSet):
         return self.get_paginated_response(PreCamelized(job_rows(page)))
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        """One job, its row built as the list builds it, with its timeline, photos and signature."""
+        # One job: its row built as the list builds it, with its timeline, photos and signature
+        # (jobs/api/detail.py). A comment, not a docstring: the schema would publish a docstring.
         try:
             pk = uuid.UUID(str(self.kwargs[self.lookup_url_kwarg]))
         except ValueError:
