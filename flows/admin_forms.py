@@ -9,6 +9,7 @@ from django.core.validators import validate_email
 
 from core.admin_schema import Codec, SchemaFormWidget, SchemaJSONField
 
+MAX_RECIPIENTS = 20  # as the API takes them (flows/api/serializers.py)
 RECIPIENTS_SCHEMA: dict[str, Any] = {
     "type": "array",
     "title": "Addresses",
@@ -30,8 +31,11 @@ class RecipientsField(SchemaJSONField):
                 validate_email(address)
             except ValidationError:
                 wrong.append(address)
-        if wrong:
-            raise ValidationError([f"Not an email address: {address}" for address in wrong])
+        problems = [f"Not an email address: {address}" for address in wrong]
+        if len(set(addresses)) > MAX_RECIPIENTS:
+            problems.append(f"At most {MAX_RECIPIENTS} addresses.")
+        if problems:
+            raise ValidationError(problems)
         return list(dict.fromkeys(addresses))
 
 
