@@ -1,5 +1,6 @@
-"""The dispatch board's server time: one week of 50 engineers and 500 jobs (every card with its quick
-form), in a team with 50,000 jobs in other weeks. A figure, not a timed test.
+"""The dispatch board's server time: one week of 50 engineers and 500 jobs, 120 pending jobs without a
+day (the tray shows 50), in a team with 50,000 jobs in other weeks; and one job's page (its essentials
+and the move form with the 50 engineers). A figure, not a timed test.
 
     BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/shocking_board_bench \\
         .venv/bin/python -m bench.board [--requests 60]
@@ -44,6 +45,7 @@ def main() -> None:
     _ensure_database(os.environ["DATABASE_URL"])
     call_command("migrate", verbosity=0)
     dispatcher = _seed()
+    _seed_unscheduled()
     connection.cursor().execute("ANALYZE jobs_job")
 
     client = Client()
@@ -71,11 +73,43 @@ def main() -> None:
     # (nor PostgreSQL's, which is the week's query: its execution time is below).
     print(f"  CPU time of the request (this process): p50 {statistics.median(cpu):.0f} ms, "
           f"p95 {cpu[int(len(cpu) * 0.95) - 1]:.0f} ms; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")  # fmt: skip
+    tray = html.split('id="tray-h"', 1)[1].split("<table", 1)[0].count('<article id="job-')
+    print(f"  tray: {tray} cards; the page's queries: {len(queries)}")
+    job_url = "/board/jobs/" + html.split('<article id="job-', 1)[1].split('"', 1)[0] + "/move/"
+    page_cpu = []
+    for _ in range(args.requests):
+        started_cpu = time.process_time()
+        assert client.get(job_url).status_code == 200
+        page_cpu.append((time.process_time() - started_cpu) * 1000)
+    with CaptureQueriesContext(connection) as page_queries:
+        page = client.get(job_url).content
+    print(
+        f"GET a job's page: CPU p50 {statistics.median(page_cpu):.0f} ms, {len(page_queries)} queries, "
+        f"{len(page) / 1024:.0f} KiB"
+    )
     week_query = next(q["sql"] for q in queries.captured_queries if "jobs_job" in q["sql"] and "COALESCE" in q["sql"])
     with connection.cursor() as cursor:
         cursor.execute(f"EXPLAIN ANALYZE {week_query}")
         plan = [row[0].strip() for row in cursor.fetchall()]
     print("week query:", " / ".join(line for line in plan if "Scan" in line or "Execution" in line))
+
+
+def _seed_unscheduled() -> None:
+    """120 pending jobs without a day (added once, to a database seeded before the tray existed)."""
+    from accounts.models import Team
+    from jobs.models import Job, JobStatus, JobType
+    from projects.models import Site
+
+    team = Team.objects.get(slug="board-a")
+    if Job.objects.filter(team=team, scheduled_date__isnull=True).exists():
+        return
+    types, sites = list(JobType.objects.filter(team=team)), list(Site.objects.filter(team=team))
+    rng = random.Random(19)
+    Job.objects.bulk_create(
+        Job(team=team, job_type=rng.choice(types), site=(site := rng.choice(sites)), client_id=site.client_id,
+            status=JobStatus.PENDING)
+        for _ in range(120)
+    )  # fmt: skip
 
 
 def _seed() -> object:

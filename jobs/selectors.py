@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from django.db.models import F, Prefetch, Q, QuerySet, Value, prefetch_related_objects
+from django.db.models import Count, F, Prefetch, Q, QuerySet, Value, Window, prefetch_related_objects
 from django.db.models.functions import Coalesce
 
 from accounts.models import Role, Team, User
@@ -128,20 +128,46 @@ def board_jobs_for(
     The day is read through the same expression as the jobs' schedule indexes, so the week is a range
     scan of `(team, day)` however many jobs the team has in other weeks.
     """
-    day = Coalesce(F("scheduled_date"), Value(UNSCHEDULED_SORT_DATE))
-    queryset = (
-        Job.objects.for_team(team)
-        .alias(board_day=day)
-        .filter(board_day__gte=first_day, board_day__lte=last_day)
-        .exclude(status=JobStatus.CANCELLED)
-    )
+    queryset = _board_filtered(team=team, job_type=job_type, project=project, client=client)
+    queryset = queryset.alias(board_day=_BOARD_DAY).filter(board_day__gte=first_day, board_day__lte=last_day)
+    queryset = queryset.exclude(status=JobStatus.CANCELLED)
+    return queryset.order_by().values_list(*BOARD_JOB_COLUMNS)
+
+
+def unscheduled_board_jobs_for(
+    *,
+    team: Team,
+    limit: int,
+    job_type: JobType | None = None,
+    project: Project | None = None,
+    client: Client | None = None,
+) -> QuerySet[Job, tuple[Any, ...]]:
+    """The team's jobs still to dispatch that have no day (PENDING or ASSIGNED), oldest first, at most
+    `limit`, as rows of `BOARD_JOB_COLUMNS` followed by how many there are in all (a window count: one
+    query, on the same `(team, day)` index as the week, the missing day read as `UNSCHEDULED_SORT_DATE`)."""
+    queryset = _board_filtered(team=team, job_type=job_type, project=project, client=client)
+    queryset = queryset.alias(board_day=_BOARD_DAY).filter(board_day=UNSCHEDULED_SORT_DATE)
+    queryset = queryset.filter(status__in=(JobStatus.PENDING, JobStatus.ASSIGNED))
+    queryset = queryset.annotate(total=Window(Count("pk"))).order_by("created_at", "pk")
+    return queryset.values_list(*BOARD_JOB_COLUMNS, "total")[:limit]
+
+
+# A job's day as the jobs' schedule indexes read it (no day: `UNSCHEDULED_SORT_DATE`).
+_BOARD_DAY = Coalesce(F("scheduled_date"), Value(UNSCHEDULED_SORT_DATE))
+
+
+def _board_filtered(
+    *, team: Team, job_type: JobType | None, project: Project | None, client: Client | None
+) -> QuerySet[Job]:
+    """The team's jobs with the board's filters."""
+    queryset = Job.objects.for_team(team)
     if job_type is not None:
         queryset = queryset.filter(job_type=job_type)
     if project is not None:
         queryset = queryset.filter(project=project)
     if client is not None:
         queryset = queryset.filter(client=client)
-    return queryset.order_by().values_list(*BOARD_JOB_COLUMNS)
+    return queryset
 
 
 BOARD_JOB_COLUMNS = (

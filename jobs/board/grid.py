@@ -173,3 +173,22 @@ def build_week(
     overlaps = sum(flag_overlaps(cell.cards) for r in rows if r.is_person for cell in r.cells)
     return Week(monday=monday, today=today, days=days, rows=rows,
                 job_count=sum(r.job_count for r in rows), overlap_count=overlaps)  # fmt: skip
+
+
+@dataclass
+class Tray:
+    """The jobs still to dispatch that have no day: the first `len(cards)` of `total`, oldest first."""
+
+    cards: list[Card]
+    total: int
+
+    @property
+    def more(self) -> int:
+        return self.total - len(self.cards)
+
+
+def build_tray(*, rows: Iterable[tuple[Any, ...]], zone: zoneinfo.ZoneInfo) -> Tray:
+    """Rows of `jobs.selectors.unscheduled_board_jobs_for` (a job's columns, then the count of all)."""
+    rows = list(rows)
+    cards = [_card(BoardJob(*row[:-1]), zone) for row in rows]
+    return Tray(cards=cards, total=rows[0][-1] if rows else 0)

@@ -1,7 +1,9 @@
-"""The board's rows as HTML, built in Python: 500 cards each with its quick form took ~1.7 s through the
+"""The board's rows and its Unscheduled tray as HTML, built in Python: 500 cards took ~1.7 s through the
 template engine (a variable lookup and an autoescape per field of every card) and take a few
-milliseconds here. Every value from the database goes through `escape`; the markup is the same as
-the template's (templates/jobs/board.html holds the page around it)."""
+milliseconds here. Every value from the database goes through `escape` (templates/jobs/board.html
+holds the page around it). A card carries no form: its link opens the job's own page
+(`GET /board/jobs/{id}/move/`, the job's essentials and the move form), so the page's size is the
+cards' and not 500 copies of the engineer list."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ from html import escape
 
 from django.utils.safestring import SafeString, mark_safe
 
-from jobs.board.grid import Card, Row, Week
+from jobs.board.grid import Card, Row, Tray, Week
 from jobs.models import JobStatus
 
 STATUS_LABELS = {status.value: escape(str(status.label)) for status in JobStatus}
@@ -20,23 +22,24 @@ def _attr(value: object) -> str:
 
 
 class RowsHtml:
-    """The `<tbody>` rows of one week, for one page (its return address, CSRF token and engineer list)."""
+    """The `<tbody>` rows of one week and the tray, for one page (the board query its links carry)."""
 
-    def __init__(self, *, board_url: str, admin_jobs_url: str, here: str, csrf_token: str, engineer_options: str):
+    def __init__(self, *, board_url: str, query: str):
         self.board_url = board_url
-        self.admin_jobs_url = admin_jobs_url
-        # What every quick form repeats: the CSRF token and where to come back to.
-        self.form_head = (
-            f'<input type="hidden" name="csrfmiddlewaretoken" value="{_attr(csrf_token)}">'
-            f'<input type="hidden" name="next" value="{_attr(here)}">'
-        )
-        self.engineer_options = engineer_options  # already escaped (format_html_join)
+        # The week and filters, carried to each job's page so that it comes back to them.
+        self.query = _attr(f"?{query}") if query else ""
 
     def week(self, week: Week) -> SafeString:
         days = [(f"{day:%Y-%m-%d}", f"{day:%a} {day.day} {day:%b}") for day in week.days]
         parts: list[str] = []
         for row in week.rows:
             self._row(parts, row, days)
+        return mark_safe("".join(parts))  # noqa: S308 - every value above is escaped
+
+    def tray(self, tray: Tray) -> SafeString:
+        parts: list[str] = []
+        for card in tray.cards:
+            self._card(parts, card)
         return mark_safe("".join(parts))  # noqa: S308 - every value above is escaped
 
     def _row(self, parts: list[str], row: Row, days: list[tuple[str, str]]) -> None:
@@ -48,18 +51,17 @@ class RowsHtml:
             f'<span class="person-name">{escape(row.label)}</span> '
             f'<span class="person-count">{count} job{"" if count == 1 else "s"}</span>{note}</th>'
         )
-        keep = f"{escape(row.label)} (keep)" if row.is_person else "Unassigned (keep)"
         for cell, (iso, label) in zip(row.cells, days, strict=True):
             classes = "board-cell" + (" is-today" if cell.is_today else "") + ("" if cell.cards else " is-empty")
             today = " · today" if cell.is_today else ""
             parts.append(f'<td class="{classes}" data-engineer="{_attr(row.key)}" data-date="{iso}" '
                          f'data-day-label="{label}{today}">')  # fmt: skip
             for card in cell.cards:
-                self._card(parts, card, keep)
+                self._card(parts, card)
             parts.append("</td>")
         parts.append("</tr>")
 
-    def _card(self, parts: list[str], card: Card, keep: str) -> None:
+    def _card(self, parts: list[str], card: Card) -> None:
         job = card.job
         job_id = str(job.id)
         job_type = escape(job.job_type_name)
@@ -75,28 +77,15 @@ class RowsHtml:
         parts.append(
             f'<article id="job-{job_id}" class="{classes}" data-job="{job_id}"{drag} aria-label="{named}">'
             f'<p class="job-time">{window}{overlap}</p>'
-            f'<p class="job-type"><a href="{self.admin_jobs_url}{job_id}/change/">{job_type}</a></p>'
+            f'<p class="job-type"><a href="{move_url}{self.query}">{job_type}</a></p>'
         )
         if client:
             parts.append(f'<p class="job-client">{client}</p>')
         if job.site_name:
             postcode = f", {escape(job.site_postcode)}" if job.site_postcode else ""
             parts.append(f'<p class="job-site">{escape(job.site_name)}{postcode}</p>')
+        if job.scheduled_date is None and job.assigned_to_id:  # in the tray: whose it is already
+            parts.append(f'<p class="job-assignee">{escape(job.assignee)}</p>')
         project = f' <span class="job-project">{escape(job.project_name)}</span>' if job.project_name else ""
         parts.append(f'<p class="job-foot"><span class="job-status">{STATUS_LABELS[job.status]}</span>{project}</p>')
-        if card.movable:
-            self._quick_form(parts, card, keep, move_url, f"{job_type} for {client}" if client else job_type)
         parts.append("</article>")
-
-    def _quick_form(self, parts: list[str], card: Card, keep: str, move_url: str, named: str) -> None:
-        day = f"{card.job.scheduled_date:%Y-%m-%d}"
-        engineer = (f'<label>Engineer <select name="engineer"><option value="">{keep}</option>'
-                    f"{self.engineer_options}</select></label>") if card.assignable else ""  # fmt: skip
-        parts.append(
-            f'<details class="job-edit"><summary>Change<span class="visually-hidden">: {named}</span></summary>'
-            f'<form method="post" action="{move_url}" class="quick-form">{self.form_head}{engineer}'
-            f'<label>Day <input type="date" name="date" value="{day}" required></label>'
-            f'<span class="time-pair"><label>From <input type="time" name="start" value="{card.start}"></label>'
-            f'<label>To <input type="time" name="end" value="{card.end}"></label></span>'
-            '<button type="submit" class="button button-small button-primary">Save</button></form></details>'
-        )

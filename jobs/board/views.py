@@ -18,31 +18,34 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse, QueryDict
-from django.middleware.csrf import get_token
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html_join
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
-from accounts.models import Actor, User
+from accounts.models import Actor
 from accounts.roles import team_permissions
 from accounts.team_context import TeamContext, team_context
+from core.admin import permitted_team_ids
 from core.exceptions import DomainError, InvalidInputError
 from core.timerange import team_zone
 from jobs.board.forms import BoardFilterForm, MoveForm
-from jobs.board.grid import DAYS_IN_WEEK, UNASSIGNED, BoardJob, build_week, monday_of
+from jobs.board.grid import DAYS_IN_WEEK, UNASSIGNED, BoardJob, build_tray, build_week, monday_of
 from jobs.board.render import RowsHtml
-from jobs.models import Job
-from jobs.selectors import board_jobs_for, jobs_for, team_engineers
-from jobs.services import assign_job, reschedule_job
+from jobs.field.present import card_of
+from jobs.models import Job, JobStatus
+from jobs.selectors import board_jobs_for, jobs_for, team_engineers, unscheduled_board_jobs_for
+from jobs.services import RESCHEDULABLE, assign_job, reschedule_job
 
 # Who may dispatch: whoever may change the team's jobs (owners, admins, dispatchers; not engineers,
 # who change only their own, nor finance, who only read).
 BOARD_PERMISSION = "jobs.change_job"
 FILTERS = ("type", "project", "client")
+TRAY_LIMIT = 50  # unscheduled jobs shown in the tray; all of them are on /board/unscheduled/
+UNSCHEDULED_PAGE = 100
 
 
 def may_dispatch(request: HttpRequest) -> bool:
@@ -81,25 +84,27 @@ def _board_page(request: HttpRequest, ctx: TeamContext, params: QueryDict, statu
     engineers = list(team_engineers(team=ctx.team))
     jobs = (BoardJob(*row) for row in rows)
     week = build_week(monday=monday, today=today, zone=zone, engineers=engineers, jobs=jobs)
+    tray = build_tray(rows=unscheduled_board_jobs_for(team=ctx.team, limit=TRAY_LIMIT, job_type=chosen["type"],
+                                                      project=chosen["project"], client=chosen["client"]),
+                      zone=zone)  # fmt: skip
     filters = {name: str(chosen[name].pk) for name in FILTERS if chosen[name] is not None}
     board_url = reverse("dispatch-board")
-    here = f"{board_url}?{urlencode({'week': monday.isoformat(), **filters})}"
+    query = urlencode({"week": monday.isoformat(), **filters})
+    here = f"{board_url}?{query}"
     context.update(
         week=week,
+        tray=tray,
         filtered=bool(filters),
         here=here,
         board_url=board_url,
-        admin_jobs_url=reverse("admin:jobs_job_changelist"),
         week_urls={
             "previous": f"{board_url}?{urlencode({'week': week.previous.isoformat(), **filters})}",
             "this": f"{board_url}?{urlencode(filters)}" if filters else board_url,
             "next": f"{board_url}?{urlencode({'week': week.next.isoformat(), **filters})}",
         },
     )
-    context["board_rows"] = RowsHtml(
-        board_url=board_url, admin_jobs_url=context["admin_jobs_url"], here=here, csrf_token=get_token(request),
-        engineer_options=_options(engineers),
-    ).week(week)  # fmt: skip
+    cards = RowsHtml(board_url=board_url, query=query)
+    context["board_rows"], context["tray_cards"] = cards.week(week), cards.tray(tray)
     return render(request, "jobs/board.html", context, status=status)
 
 
@@ -115,11 +120,6 @@ def _filter_options(form: BoardFilterForm) -> dict[str, str]:
     return options
 
 
-def _options(engineers: list[User]) -> str:
-    """The engineers as `<option>`s, rendered once for every card's quick form."""
-    return format_html_join("", '<option value="{}">{}</option>', ((p.pk, str(p)) for p in engineers))
-
-
 def _back(request: HttpRequest) -> str:
     """The board page the move came from (its week and filters); only ever a board URL."""
     target = request.POST.get("next", "")
@@ -127,27 +127,96 @@ def _back(request: HttpRequest) -> str:
     return target if target.startswith(board_url) and "//" not in target and "\\" not in target else board_url
 
 
+def _board_query(params: QueryDict) -> str:
+    """The board's own parameters (week and filters) of a request, nothing else, as a query string."""
+    return urlencode({name: params[name] for name in ("week", *FILTERS) if params.get(name)})
+
+
+def _the_job(ctx: TeamContext, job_id: uuid.UUID) -> Job:
+    """One of the team's jobs with what its page shows (another team's, or no such job: a 404)."""
+    related = ("team", "job_type", "client", "site", "asset", "project", "assigned_to")
+    return get_object_or_404(jobs_for(team=ctx.team, with_related=False, with_events=False).select_related(*related),
+                             pk=job_id)  # fmt: skip
+
+
 @never_cache
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def move(request: HttpRequest, job_id: uuid.UUID) -> HttpResponse:
-    """Assign and/or reschedule one job of the team; a refusal changes nothing and is shown on the board."""
+    """GET: the job's page (its essentials and the move form). POST: assign and/or reschedule it; a
+    refusal changes nothing and is shown on the page the move came from (the board, or this page)."""
     ctx = _dispatching(request)
-    job = get_object_or_404(jobs_for(team=ctx.team, with_related=False, with_events=False)
-                            .select_related("team", "job_type", "client"), pk=job_id)  # fmt: skip
+    job = _the_job(ctx, job_id)
+    if request.method == "GET":
+        back = reverse("dispatch-board")
+        query = _board_query(request.GET)
+        back = f"{back}?{query}" if query else back
+        return _job_page(request, ctx, job, _initial_form(job, ctx), back)
     back = _back(request)
     label = f"{job.job_type.name}{f' for {job.client.name}' if job.client else ''}"
     form = MoveForm(request.POST, team=ctx.team)
-    if not form.is_valid():
-        messages.error(request, f"{label} was not changed: {form.errors_text()}")
-        return _board_page(request, ctx, QueryDict(urlsplit(back).query), status=400)
+    from_page = request.POST.get("from") == "job"
     try:
+        if not form.is_valid():
+            raise InvalidInputError(form.errors_text())
         done = _move(job, Actor(user=request.user), form, team_zone(ctx.team))  # type: ignore[arg-type]
     except DomainError as exc:
         messages.error(request, f"{label} was not changed: {exc}")
+        if from_page:
+            return _job_page(request, ctx, _the_job(ctx, job_id), form, back, status=exc.status_code)
         return _board_page(request, ctx, QueryDict(urlsplit(back).query), status=exc.status_code)
     messages.success(request, f"{label}: {'; '.join(done)}." if done else f"{label}: nothing to change.")
     return redirect(f"{back}#job-{job.pk}")
+
+
+def _initial_form(job: Job, ctx: TeamContext) -> MoveForm:
+    zone = team_zone(ctx.team)
+    window = (job.scheduled_start, job.scheduled_end)
+    start, end = (timezone.localtime(at, zone).strftime("%H:%M") if at else "" for at in window)
+    day = job.scheduled_date.isoformat() if job.scheduled_date else ""
+    return MoveForm(initial={"date": day, "start": start, "end": end}, team=ctx.team)
+
+
+def _job_page(request: HttpRequest, ctx: TeamContext, job: Job, form: MoveForm, back: str,
+              status: int = 200) -> HttpResponse:  # fmt: skip
+    """The job as a dispatcher needs it (client, site, contact, notes, status, window, assignee) and,
+    while it is still to do, the move form; the admin's page is linked only for those with access."""
+    zone = team_zone(ctx.team)
+    admin_url = ""
+    if request.user.is_superuser or ctx.team.pk in permitted_team_ids(request, Job, "view"):
+        admin_url = reverse("admin:jobs_job_change", args=[job.pk])
+    movable = job.status in RESCHEDULABLE
+    assignable = job.status in (JobStatus.PENDING, JobStatus.ASSIGNED)
+    engineers = list(team_engineers(team=ctx.team)) if movable and assignable else []
+    chosen = str(form.data.get("engineer", "")) if form.is_bound else ""
+    context = {"ctx": ctx, "job": job, "card": card_of(job, zone), "zone": zone, "form": form, "back": back,
+               "admin_url": admin_url, "movable": movable, "assignable": assignable, "engineers": engineers,
+               "chosen_engineer": chosen}  # fmt: skip
+    return render(request, "jobs/board_job.html", context, status=status)
+
+
+@never_cache
+@login_required
+@require_GET
+def unscheduled(request: HttpRequest) -> HttpResponse:
+    """Every job still to dispatch that has no day, `UNSCHEDULED_PAGE` a page (the tray shows the first)."""
+    ctx = _dispatching(request)
+    try:
+        page = max(1, int(request.GET.get("page", "1")))
+    except ValueError:
+        page = 0
+    if not page or page > 10_000:
+        return render(request, "jobs/board_unscheduled.html", {"error": "Give the page as a number."}, status=400)
+    rows = unscheduled_board_jobs_for(team=ctx.team, limit=page * UNSCHEDULED_PAGE)[(page - 1) * UNSCHEDULED_PAGE :]
+    tray = build_tray(rows=rows, zone=team_zone(ctx.team))
+    if page > 1 and not tray.cards:
+        raise Http404("No such page.")
+    board_url = reverse("dispatch-board")
+    shown_to = (page - 1) * UNSCHEDULED_PAGE + len(tray.cards)
+    context = {"ctx": ctx, "tray": tray, "page": page, "first": (page - 1) * UNSCHEDULED_PAGE + 1,
+               "last": shown_to, "has_next": shown_to < tray.total,
+               "cards": RowsHtml(board_url=board_url, query="").tray(tray)}  # fmt: skip
+    return render(request, "jobs/board_unscheduled.html", context)
 
 
 def _move(job: Job, actor: Actor, form: MoveForm, zone: zoneinfo.ZoneInfo) -> list[str]:

@@ -111,7 +111,9 @@ def test_a_week_has_a_row_per_engineer_and_unassigned_and_a_column_per_day(world
     theirs = JobFactory(team=world.b.team, scheduled_date=today)
 
     html = signed_in(world.a.dispatcher).get(BOARD).content.decode()
-    assert card_ids(html) == {str(timed.pk), str(waiting.pk), str(done.pk)}
+    tray, week_html = html.split("<table", 1)
+    assert card_ids(week_html) == {str(timed.pk), str(waiting.pk), str(done.pk)}
+    assert card_ids(tray) == {str(unscheduled.pk)}  # the Unscheduled tray, above the week
     rows = re.findall(r'<tr data-row="([^"]+)"', html)
     assert rows == [str(world.a.engineer.pk), str(second.pk), "unassigned"]  # engineers only, by name; no dispatcher
     assert row_of(html, timed.pk) == str(world.a.engineer.pk) and row_of(html, waiting.pk) == "unassigned"
@@ -120,10 +122,13 @@ def test_a_week_has_a_row_per_engineer_and_unassigned_and_a_column_per_day(world
     card = html[html.index(f'id="job-{timed.pk}"') :].split("</article>")[0]
     for shown in ("08:00–10:30", "Boiler service", "Acme Dental", "Harbourside Dental", "Assigned"):
         assert shown in card
-    assert 'draggable="true"' in card and "Change" in card
+    assert 'draggable="true"' in card
+    # The card opens the job's own page (no form, no engineer list on the board), back to this week.
+    assert f'href="/board/jobs/{timed.pk}/move/?week={monday(today):%Y-%m-%d}"' in card and "<form" not in card
+    assert html.count('name="engineer"') == 1  # the one hidden form that drag-and-drop posts
     done_card = html[html.index(f'id="job-{done.pk}"') :].split("</article>")[0]
     assert "draggable" not in done_card and "<form" not in done_card  # a completed job stays where it is
-    for hidden in (cancelled, next_week, unscheduled, theirs):
+    for hidden in (cancelled, next_week, theirs):
         assert str(hidden.pk) not in html
 
 
@@ -226,10 +231,13 @@ def test_the_query_count_does_not_grow_with_the_jobs_or_engineers(world):
                    assigned_to=engineers[index % 6] if index % 5 else None,
                    status=JobStatus.ASSIGNED if index % 5 else JobStatus.PENDING,
                    scheduled_date=day + dt.timedelta(days=index % 3 - 1))  # fmt: skip
+    for _ in range(60):  # more than the tray shows
+        JobFactory(team=team, scheduled_date=None)
     many = board_queries(client)
     assert many == few, (few, many)
-    # Session, user, rights (2), teams, the three filter lists, the engineers and the week's jobs.
-    assert many <= 10, many
+    # Session, user, rights (2), teams, the three filter lists, the engineers, the week's jobs and the
+    # tray (its jobs and their count in one query).
+    assert many <= 11, many
     html = client.get(BOARD).content.decode()
     assert row_of(html, owner_job.pk) == str(world.a.owner.pk)  # a job of a non-engineer keeps its own row
     assert "not an engineer of the team" in html

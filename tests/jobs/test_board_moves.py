@@ -167,7 +167,7 @@ def test_moves_need_the_csrf_token_and_a_post(world, team, day):
     strict.force_login(world.a.dispatcher)
     body = {"engineer": str(world.a.engineer.pk), "date": day.isoformat()}
     assert strict.post(move_url(job), body).status_code == 403
-    assert signed_in(world.a.dispatcher).get(move_url(job)).status_code == 405
+    assert signed_in(world.a.dispatcher).put(move_url(job), body).status_code == 405
     assert snapshot(job) == before
 
 
