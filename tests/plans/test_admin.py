@@ -88,3 +88,21 @@ def test_pause_action(world: World, owner_a: Client) -> None:
     assert response.status_code == 302
     plan.refresh_from_db()
     assert plan.status == PlanStatus.PAUSED
+
+
+def test_dashboard_counts_the_visits_due_soon_and_overdue(world: World, owner_a: Client) -> None:
+    from django.test import RequestFactory
+
+    from plans.admin import plans_dashboard
+
+    today = timezone.localdate()
+    make_plan(world.a.team, today=today, start_date=today + dt.timedelta(days=3))
+    make_plan(world.a.team, today=today, start_date=today + dt.timedelta(days=20))
+    make_plan(world.a.team, today=today, start_date=today + dt.timedelta(days=200))
+    make_plan(world.a.team, today=today - dt.timedelta(days=9), start_date=today - dt.timedelta(days=2))
+    make_plan(world.b.team, today=today, start_date=today + dt.timedelta(days=3))
+    request = RequestFactory().get("/admin/")
+    request.user = world.a.owner
+    request.session = owner_a.session
+    tiles = {tile.label: tile.count for tile in plans_dashboard(request)}
+    assert tiles == {"Due in 30 days": 2, "Overdue": 1}, "this team's plans only"
