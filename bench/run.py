@@ -368,8 +368,8 @@ def main() -> None:
     (RESULTS / "results.json").write_text(json.dumps(summary, indent=2))
     table = render_markdown(summary, before)
     (RESULTS / "results.md").write_text(table)
-    plot(results, RESULTS / "latency.png")
     print(table)
+    plot(results, RESULTS / "latency.png")
 
 
 if __name__ == "__main__":
