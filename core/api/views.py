@@ -175,7 +175,10 @@ class TeamScopedViewSet(BaseAPIView, GenericViewSet):
             uuid.UUID(str(self.kwargs[self.lookup_url_kwarg]))
         except ValueError:
             raise NotFound() from None
-        return super().get_object()
+        obj = super().get_object()
+        if getattr(obj, "team_id", None) == self.team.pk:
+            obj.team = self.team  # the caller's team, already loaded: no query when a service reads `obj.team`
+        return obj
 
     def get_serializer_context(self) -> dict[str, Any]:
         context = dict(super().get_serializer_context())
