@@ -1,5 +1,6 @@
-"""The dispatch board in a real browser: a dispatcher assigns by drag-and-drop and reschedules at 1366 px,
-and does the same with the quick form on a 390 px phone; each move is checked in the database.
+"""The dispatch board in a real browser: a dispatcher assigns by drag-and-drop (from the week and from the
+Unscheduled tray) and reschedules at 1366 px, and does the same from a job's own page on a 390 px phone;
+each move is checked in the database.
 Screenshots: test-artifacts/board-*.png. No sideways scroll, no serious or critical axe violations."""
 
 from __future__ import annotations
@@ -63,8 +64,11 @@ def a_week_of_work(world: Any) -> dict[str, Any]:
     waiting = job(sites[1], first, 14, job_type=survey)
     loose = job(sites[0], first, None)
     movable = job(sites[2], first, 15, assigned_to=cara, project=project)
+    no_day = JobFactory(team=team, site=sites[1], client=sites[1].client, job_type=survey, scheduled_date=None,
+                        notes="Call ahead: dog on site")  # fmt: skip
+    JobFactory(team=team, site=sites[0], client=sites[0].client, job_type=boiler, scheduled_date=None)
     return {"alice": alice, "bob": bob, "cara": cara, "first": first, "second": second, "third": third,
-            "waiting": waiting, "loose": loose, "movable": movable}  # fmt: skip
+            "waiting": waiting, "loose": loose, "movable": movable, "no_day": no_day}  # fmt: skip
 
 
 def drag(page: Any, source: str, target: str) -> None:
@@ -93,6 +97,8 @@ def test_dispatcher_assigns_by_drag_and_drop_and_reschedules_at_1366(browser, wo
     page.goto("/board/")
     page.get_by_role("heading", name="Dispatch board").wait_for()
     assert page.locator("tr[data-row]").count() == 4  # three engineers and Unassigned
+    assert page.locator("[data-tray] .job-card").count() == 2
+    page.get_by_text("2 jobs without a day").wait_for()
     assert page.locator(".job-card.has-overlap").count() == 2
     wide = page.evaluate("[document.querySelector('table.board').scrollWidth,"
                          " document.querySelector('.board-wrap').clientWidth]")  # fmt: skip
@@ -118,12 +124,32 @@ def test_dispatcher_assigns_by_drag_and_drop_and_reschedules_at_1366(browser, wo
     assert (movable.assigned_to_id, movable.scheduled_date) == (cara.pk, work["third"])
     assert movable.scheduled_start == at(work["third"], 15)
 
+    # Drag a job without a day from the Unscheduled tray onto Alice's Tuesday.
+    no_day, alice = work["no_day"], work["alice"]
+    drag(page, f"#job-{no_day.pk}", f'tr[data-row="{alice.pk}"] td[data-date="{work["first"]:%Y-%m-%d}"]')
+    page.get_by_text(f"Mrs Patel: assigned to {alice}; scheduled for").wait_for()
+    no_day.refresh_from_db()
+    assert (no_day.status, no_day.assigned_to_id, no_day.scheduled_date) == (
+        JobStatus.ASSIGNED,
+        alice.pk,
+        work["first"],
+    )
+    assert page.locator("[data-tray] .job-card").count() == 1
+
     # Unassigning by a drop is refused and nothing changes.
     drag(page, f"#job-{movable.pk}", f'tr[data-row="unassigned"] td[data-date="{work["third"]:%Y-%m-%d}"]')
     page.get_by_text("A job cannot be unassigned").wait_for()
     movable.refresh_from_db()
     assert movable.assigned_to_id == cara.pk
     check_the_page(page, str(artifacts / "board-1366-after-moves.png"))
+
+    # A card opens the job's page: its essentials and the move form, and back to the same week.
+    page.locator(f"#job-{no_day.pk} .job-type a").click()
+    page.get_by_role("heading", name="Heat pump survey").wait_for()
+    page.get_by_text("Call ahead: dog on site").wait_for()
+    check_the_page(page, str(artifacts / "board-1366-job.png"))
+    page.get_by_role("link", name="← Dispatch board").click()
+    page.get_by_role("heading", name="Dispatch board").wait_for()
     context.close()
 
 
@@ -135,34 +161,49 @@ def test_dispatcher_assigns_and_reschedules_with_the_quick_form_at_390(browser, 
     page.get_by_role("heading", name="Dispatch board").wait_for()
     check_the_page(page, str(artifacts / "board-390.png"))
 
-    # Assign the job without a time to Alice, on the Friday, 10:00–11:30.
+    # Assign the job without a time to Alice, on the Friday, 10:00–11:30, from its own page.
     loose, alice = work["loose"], work["alice"]
-    card = page.locator(f"#job-{loose.pk}")
-    card.get_by_text("Change").click()
-    form = card.locator("form")
+    page.locator(f"#job-{loose.pk} .job-type a").click()
+    page.get_by_role("heading", name="Boiler service").wait_for()
+    form = page.locator("form.move-form")
     form.get_by_label("Engineer").select_option(str(alice.pk))
     form.get_by_label("Day").fill(f"{work['third']:%Y-%m-%d}")
     form.get_by_label("From").fill("10:00")
     form.get_by_label("To").fill("11:30")
-    assert_no_sideways_scroll(page)
-    page.screenshot(path=str(artifacts / "board-390-quick-form.png"), full_page=False)
+    check_the_page(page, str(artifacts / "board-390-job.png"))
     form.get_by_role("button", name="Save").click()
     page.get_by_text(f"assigned to {alice}; scheduled for").wait_for()
+    assert page.url.split("#")[0].endswith(
+        f"/board/?week={work['first'] - dt.timedelta(days=work['first'].weekday()):%Y-%m-%d}"
+    )
     loose.refresh_from_db()
     assert (loose.status, loose.assigned_to_id, loose.scheduled_date) == (JobStatus.ASSIGNED, alice.pk, work["third"])
     assert (loose.scheduled_start, loose.scheduled_end) == (at(work["third"], 10), at(work["third"], 11, 30))
 
-    # Reschedule Cara's job to Thursday afternoon.
+    # Schedule a job from the Unscheduled tray: Bob, Thursday, any time.
+    no_day, bob = work["no_day"], work["bob"]
+    page.locator(f"#job-{no_day.pk} .job-type a").click()
+    page.get_by_label("Engineer").select_option(str(bob.pk))
+    page.get_by_label("Day").fill(f"{work['second']:%Y-%m-%d}")
+    page.get_by_role("button", name="Save").click()
+    page.get_by_text(f"assigned to {bob}; scheduled for").wait_for()
+    no_day.refresh_from_db()
+    assert (no_day.assigned_to_id, no_day.scheduled_date, no_day.scheduled_start) == (bob.pk, work["second"], None)
+
+    # A refusal stays on the job's page with the reason and what was typed.
     movable = work["movable"]
-    card = page.locator(f"#job-{movable.pk}")
-    card.get_by_text("Change").click()
-    card.get_by_label("Day").fill(f"{work['second']:%Y-%m-%d}")
-    card.get_by_label("From").fill("13:30")
-    card.get_by_label("To").fill("15:00")
-    card.get_by_role("button", name="Save").click()
+    page.locator(f"#job-{movable.pk} .job-type a").click()
+    page.get_by_label("Day").fill(f"{work['second']:%Y-%m-%d}")
+    page.get_by_label("From").fill("15:00")
+    page.get_by_label("To").fill("13:30")
+    page.get_by_role("button", name="Save").click()
+    page.get_by_text("scheduledEnd must be after scheduledStart").wait_for()
+    check_the_page(page, str(artifacts / "board-390-job-refused.png"))
+    page.get_by_label("To").fill("16:30")
+    page.get_by_role("button", name="Save").click()
     page.get_by_text("Quay Park Ltd: scheduled for").wait_for()
     movable.refresh_from_db()
     assert (movable.assigned_to_id, movable.scheduled_date) == (work["cara"].pk, work["second"])
-    assert movable.scheduled_start == at(work["second"], 13, 30)
+    assert movable.scheduled_start == at(work["second"], 15)
     check_the_page(page, str(artifacts / "board-390-after-moves.png"))
     context.close()
