@@ -1,9 +1,11 @@
 """The dispatch board: the team's week, a row per engineer, and moving a job (engineer, day, window).
 
 Dispatchers, owners and admins (who may change the team's jobs) use it; engineers and finance get
-the styled 403. Moves are one form, posted by drag-and-drop (`static/js/board.js`) or by the quick
-form on each card, and go through `assign_job` and `reschedule_job` in one transaction: the job's
-timeline, its events and webhooks are exactly those of `POST /v1/jobs/{id}/assign` and `/reschedule`.
+the styled 403. A card opens the job's page (`move` on GET: its essentials and the move form); jobs
+without a day are in the Unscheduled tray (and `unscheduled`, all of them). Moves are one form,
+posted by drag-and-drop (`static/js/board.js`) or from the job's page, and go through `assign_job`
+and `reschedule_job` in one transaction: the job's timeline, its events and webhooks are exactly
+those of `POST /v1/jobs/{id}/assign` and `/reschedule`.
 """
 
 from __future__ import annotations
@@ -94,6 +96,7 @@ def _board_page(request: HttpRequest, ctx: TeamContext, params: QueryDict, statu
     context.update(
         week=week,
         tray=tray,
+        query=query,
         filtered=bool(filters),
         here=here,
         board_url=board_url,
@@ -199,23 +202,29 @@ def _job_page(request: HttpRequest, ctx: TeamContext, job: Job, form: MoveForm, 
 @login_required
 @require_GET
 def unscheduled(request: HttpRequest) -> HttpResponse:
-    """Every job still to dispatch that has no day, `UNSCHEDULED_PAGE` a page (the tray shows the first)."""
+    """Every job still to dispatch that has no day, `UNSCHEDULED_PAGE` a page (the tray shows the first),
+    with the board's filters; the cards' links and the way back keep the board's week and filters."""
     ctx = _dispatching(request)
+    form = BoardFilterForm(request.GET, team=ctx.team)
     try:
-        page = max(1, int(request.GET.get("page", "1")))
+        page = int(request.GET.get("page", "1"))
     except ValueError:
         page = 0
-    if not page or page > 10_000:
-        return render(request, "jobs/board_unscheduled.html", {"error": "Give the page as a number."}, status=400)
-    rows = unscheduled_board_jobs_for(team=ctx.team, limit=page * UNSCHEDULED_PAGE)[(page - 1) * UNSCHEDULED_PAGE :]
-    tray = build_tray(rows=rows, zone=team_zone(ctx.team))
+    if not form.is_valid() or not 1 <= page <= 10_000:
+        error = form.errors_text() if form.errors else "Give the page as a number from 1."
+        return render(request, "jobs/board_unscheduled.html", {"error": error}, status=400)
+    chosen = form.cleaned_data
+    rows = unscheduled_board_jobs_for(team=ctx.team, limit=page * UNSCHEDULED_PAGE, job_type=chosen["type"],
+                                      project=chosen["project"], client=chosen["client"])  # fmt: skip
+    tray = build_tray(rows=rows[(page - 1) * UNSCHEDULED_PAGE :], zone=team_zone(ctx.team))
     if page > 1 and not tray.cards:
         raise Http404("No such page.")
-    board_url = reverse("dispatch-board")
+    board_url, query = reverse("dispatch-board"), _board_query(request.GET)
     shown_to = (page - 1) * UNSCHEDULED_PAGE + len(tray.cards)
     context = {"ctx": ctx, "tray": tray, "page": page, "first": (page - 1) * UNSCHEDULED_PAGE + 1,
-               "last": shown_to, "has_next": shown_to < tray.total,
-               "cards": RowsHtml(board_url=board_url, query="").tray(tray)}  # fmt: skip
+               "last": shown_to, "has_next": shown_to < tray.total, "query": f"{query}&" if query else "",
+               "back": f"{board_url}?{query}" if query else board_url,
+               "cards": RowsHtml(board_url=board_url, query=query).tray(tray)}  # fmt: skip
     return render(request, "jobs/board_unscheduled.html", context)
 
 

@@ -117,7 +117,8 @@ def test_the_tray_shows_the_oldest_fifty_jobs_without_a_day_and_counts_them_all(
     tray = tray_of(html)
     assert "53 jobs without a day" in tray
     assert card_ids(tray) == {str(job.pk) for job in waiting[:50]}  # oldest first, at most 50
-    assert 'href="/board/unscheduled/">All 53 unscheduled jobs' in tray
+    monday_iso = f"{monday(today_in(team)):%Y-%m-%d}"
+    assert f'href="/board/unscheduled/?week={monday_iso}">All 53 unscheduled jobs</a>' in tray
     assert str(mine.pk) not in html and str(theirs.pk) not in html
     card = tray[tray.index(f'id="job-{waiting[0].pk}"') :].split("</article>")[0]
     assert 'draggable="true"' in card and f'href="/board/jobs/{waiting[0].pk}/move/?week=' in card
@@ -147,3 +148,21 @@ def test_the_full_list_of_unscheduled_jobs_is_paginated_and_for_dispatchers_only
     assert client.get("/board/unscheduled/", {"page": "two"}).status_code == 400
     assert signed_in(world.a.engineer).get("/board/unscheduled/").status_code == 403
     assert re.search(r"Unscheduled jobs</h1>", first)
+
+
+def test_the_full_list_keeps_the_boards_filters_and_refuses_bad_ones(world):
+    team = world.a.team
+    acme = ClientFactory(team=team)
+    acme_jobs = [JobFactory(team=team, scheduled_date=None, client=acme) for _ in range(51)]
+    JobFactory(team=team, scheduled_date=None)
+    client = signed_in(world.a.dispatcher)
+    board = client.get("/board/", {"client": str(acme.pk), "week": "2026-12-03"}).content.decode()
+    link = f'href="/board/unscheduled/?week=2026-11-30&amp;client={acme.pk}">All 51 unscheduled jobs (filtered)'
+    assert link in board
+    listed = client.get("/board/unscheduled/", {"week": "2026-11-30", "client": str(acme.pk)}).content.decode()
+    assert card_ids(listed) == {str(job.pk) for job in acme_jobs}
+    assert f'href="/board/jobs/{acme_jobs[0].pk}/move/?week=2026-11-30&amp;client={acme.pk}"' in listed
+    assert f'href="/board/?week=2026-11-30&amp;client={acme.pk}">← Dispatch board' in listed
+    other = ClientFactory(team=world.b.team)
+    refused = client.get("/board/unscheduled/", {"client": str(other.pk)})
+    assert refused.status_code == 400 and "Not one of your team" in refused.content.decode()
