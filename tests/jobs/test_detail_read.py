@@ -92,8 +92,8 @@ def test_the_detail_costs_the_same_queries_however_long_its_history(world: World
             assert world.api.get(path).status_code == 200
         counts.append(len(captured.captured_queries))
     listed, bare_count, full_count = counts
-    # The list's two (the rows, their related names) and three more: timeline, photos, signature.
-    assert bare_count == full_count == listed + 3, counts
+    # The list's two (the rows, their related names; the signature joined) and two more: timeline, photos.
+    assert bare_count == full_count == listed + 2, counts
 
 
 def test_another_teams_job_and_a_malformed_id_are_not_found(world: World) -> None:
