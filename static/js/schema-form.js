@@ -22,11 +22,19 @@
   }
 
   function onChange(select, handler) {
+    // Only a real change of value: the admin's own script triggers "change" on every related select
+    // when the page loads (to update its edit/view links), which must not redraw a form filled in.
+    var last = select.value;
+    function changed() {
+      if (select.value === last) return;
+      last = select.value;
+      handler();
+    }
     // Autocomplete selects (select2) announce changes through jQuery only.
     if (window.django && window.django.jQuery) {
-      window.django.jQuery(select).on("change", handler);
+      window.django.jQuery(select).on("change", changed);
     } else {
-      select.addEventListener("change", handler);
+      select.addEventListener("change", changed);
     }
   }
 

@@ -73,7 +73,18 @@ def test_a_job_is_booked_with_its_payload_from_the_generated_form(
 
     page.goto("/admin/jobs/job/add/")
     page.get_by_label("Job type").select_option(str(boiler.pk))
-    page.get_by_label("Fuel").select_option("oil")  # drawn from the type's schema once it is chosen
+    page.get_by_label("Floor").fill("99")  # drawn from the type's schema once it is chosen; fuel left out
+    page.locator("#id_scheduled_date").fill("someday")
+    page.get_by_role("button", name="Save", exact=True).click()
+    page.locator(".errornote").wait_for()  # every problem at once: the date, and both payload issues
+    errors = page.locator(".errorlist").all_inner_texts()
+    assert any("valid date" in text for text in errors), errors
+    assert any("'fuel' is a required property" in text for text in errors), errors
+    assert any("99 is greater than the maximum of 50" in text for text in errors), errors
+    check_page(page, problems, artifacts, f"job-add-every-error-{width}")
+    assert not Job.objects.exists()
+
+    page.get_by_label("Fuel").select_option("oil")
     page.get_by_label("Floor").fill("2")
     page.get_by_label("Access notes").fill("Key in the lock box, code 4471.")
     page.locator("#id_client").select_option(str(harbour.pk))
