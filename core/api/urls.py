@@ -1,7 +1,7 @@
 """Every /v1 route: each app's `api/urls.py`, and the schema and Swagger UI."""
 
 from django.urls import include, path
-from drf_spectacular.views import SpectacularSwaggerView
+from drf_spectacular.views import SpectacularSwaggerSplitView
 
 from core.api.docs import openapi_json
 
@@ -9,6 +9,7 @@ API_APPS = ["accounts", "jobs", "flows", "projects", "assets", "invoicing", "pla
 
 urlpatterns = [
     path("openapi.json", openapi_json, name="openapi"),
-    path("docs", SpectacularSwaggerView.as_view(url_name="openapi"), name="swagger-ui"),
+    # The split view serves Swagger's init script as its own response (/v1/docs?script=): no inline script.
+    path("docs", SpectacularSwaggerSplitView.as_view(url_name="openapi"), name="swagger-ui"),
     *(path("", include(f"{app}.api.urls")) for app in API_APPS),
 ]
