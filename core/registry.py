@@ -7,7 +7,7 @@ payloads, MCP — asks here instead of running a view: no fake requests, no view
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,7 +32,8 @@ class Resource:
     # Loads onto an instance just written what the serializer reads (as `selector` would have), so
     # `read_written` shows the instance in hand instead of reading its row again. Only for models
     # whose writes leave the instance exactly as saved (no `update()`/`F()` behind its back).
-    load_written: Callable[[Any], Any] | None = None
+    # Called with a list of instances; loads in one go (a query per relation, not per instance).
+    load_written: Callable[[list[Any]], Any] | None = None
 
     def get(self, *, team: Team, pk: Any) -> Any:
         """The team's object `pk`, read as the API reads it (`LookupError` when the team has no such row)."""
@@ -52,18 +53,28 @@ class Resource:
         """The team's object `pk`, read now and serialized."""
         return self.serialize(team=team, obj=self.get(team=team, pk=pk))
 
-    def read_written(self, *, team: Team, obj: models.Model) -> dict[str, Any]:
-        """`obj`, just written, read now and serialized — and kept on `obj` for `written_representation`.
+    def read_written(self, *, team: Team, objs: Sequence[models.Model]) -> list[dict[str, Any]]:
+        """`objs` (the team's, just written) read now and serialized, each kept on its instance for
+        `written_representation`.
 
         A write records its event last, after every change to the object, so this is the object as
         the write leaves it: the view answering the write reuses it instead of reading the row again.
+        Many objects are read together: a query per relation for all of them, not per object.
         """
         if self.load_written is not None:
-            data = self.serialize(team=team, obj=self.load_written(obj))
+            self.load_written(list(objs))
+            loaded = {obj.pk: obj for obj in objs}
         else:
-            data = self.read(team=team, pk=obj.pk)
-        obj.__dict__[_WRITTEN] = data
-        return data
+            loaded = {found.pk: found for found in for_team(self.selector(team=team), team).filter(
+                pk__in=[obj.pk for obj in objs])}  # fmt: skip
+        shown = []
+        for obj in objs:
+            if obj.pk not in loaded:
+                raise LookupError(f"{self.label} {obj.pk} is not a row of team {team.pk}.")
+            data = self.serialize(team=team, obj=loaded[obj.pk])
+            obj.__dict__[_WRITTEN] = data
+            shown.append(data)
+        return shown
 
 
 # Where `read_written` keeps the representation on the instance (not a model field; never saved).
@@ -85,7 +96,7 @@ def register(
     selector: Selector,
     serializer: type[BaseSerializer[Any]],
     context: Callable[[Any], Mapping[str, Any]] | None = None,
-    load_written: Callable[[Any], Any] | None = None,
+    load_written: Callable[[list[Any]], Any] | None = None,
 ) -> None:
     """Declare how `model` is read and shown by the API (once per model, from its app's `ready()`)."""
     label = model._meta.label_lower

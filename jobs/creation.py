@@ -23,7 +23,7 @@ from jobs.rules import check_assignable, link_issues, raise_issues
 from jobs.schemas import validate_payload
 from projects.models import Client, Project, Site
 from webhooks.models import EventType
-from webhooks.services import record_event
+from webhooks.services import record_events
 
 
 def check_schedule(
@@ -104,8 +104,7 @@ def create_jobs_bulk(*, actor: Actor, jobs: Sequence[NewJob]) -> list[Job]:
     with transaction.atomic():
         Job.objects.bulk_create(built)
         JobEvent.objects.bulk_create([_history(job, actor, None, JobStatus.PENDING, job.created_at) for job in built])
-        for job in built:
-            record_event(EventType.JOB_CREATED, job)
+        record_events(EventType.JOB_CREATED, built)
         assigned = [(job, new.engineer) for job, new in zip(built, jobs, strict=True) if new.engineer is not None]
         if assigned:
             now = timezone.now()
@@ -120,8 +119,7 @@ def create_jobs_bulk(*, actor: Actor, jobs: Sequence[NewJob]) -> list[Job]:
                     for job, engineer in assigned
                 ]
             )
-            for job, _ in assigned:
-                record_event(EventType.JOB_ASSIGNED, job)
+            record_events(EventType.JOB_ASSIGNED, [job for job, _ in assigned])
     return built
 
 

@@ -44,11 +44,18 @@ def _timeline() -> tuple[Prefetch, Prefetch]:
     return Prefetch("events", queryset=events), Prefetch("attachments", queryset=attachments)
 
 
-def with_details(job: Job) -> Job:
-    """A job just written, in hand, with what `jobs_for` loads for its detail (relations, timeline,
-    photos, signature); relations already on the instance are not read again."""
-    prefetch_related_objects([job], *JOB_RELATIONS, "signature", *_timeline())
-    return job
+def with_details(jobs: list[Job]) -> list[Job]:
+    """Jobs just written, in hand, with what `jobs_for` loads for a detail (relations, timeline,
+    photos, signature): a query per relation for all of them; relations already on the instances
+    are not read again."""
+    for job in jobs:
+        # A job written twice in one transaction (created, then assigned) shows its timeline and photos
+        # as they are now: drop what an earlier event prefetched (Django keeps it per instance).
+        cache = getattr(job, "_prefetched_objects_cache", {})
+        cache.pop("events", None)
+        cache.pop("attachments", None)
+    prefetch_related_objects(jobs, *JOB_RELATIONS, "signature", *_timeline())
+    return jobs
 
 
 def attachments_for(*, team: Team, job: Job | None = None) -> QuerySet[JobAttachment]:

@@ -34,7 +34,7 @@ from plans import recurrence
 from plans.models import MaintenancePlan, OccurrenceStatus, PlanOccurrence, PlanStatus
 from plans.services import SYSTEM, reschedule
 from webhooks.models import EventType
-from webhooks.services import record_event
+from webhooks.services import record_event, record_events
 
 logger = logging.getLogger("shocking.plans")
 BATCH = 500
@@ -139,8 +139,7 @@ def _create_batch(plan_ids: Sequence[uuid.UUID], today: dt.date | None, now: dt.
         reschedule(plan, todays[plan.pk], rows=seen)
         plan.updated_at = now
     MaintenancePlan.objects.bulk_update(plans, ["next_due_on", "create_next_job_on", "updated_at"])
-    for row in mine:
-        record_event(EventType.PLAN_JOB_CREATED, by_id[row.plan_id])
+    record_events(EventType.PLAN_JOB_CREATED, [by_id[row.plan_id] for row in mine])
     return len(mine)
 
 

@@ -9,6 +9,7 @@ relative to the API's origin here (there is no request host to build them from).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.db import models
@@ -18,7 +19,12 @@ from core import registry
 from core.wire import to_wire
 
 
+def object_jsons(team: Team, objs: Sequence[models.Model]) -> list[Any]:
+    """`objs` (of one model) as their retrieve endpoint renders them (camelCase, JSON-ready), read now
+    and together, in the caller's transaction."""
+    return [to_wire(data) for data in registry.resource_for(objs[0]).read_written(team=team, objs=objs)]
+
+
 def object_json(team: Team, obj: models.Model) -> Any:
     """`obj` as its retrieve endpoint renders it (camelCase, JSON-ready), read now, in the caller's transaction."""
-    data = registry.resource_for(obj).read_written(team=team, obj=obj)
-    return to_wire(data)
+    return object_jsons(team, [obj])[0]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.conf import settings
@@ -24,7 +24,7 @@ from webhooks.models import (
     WebhookEndpoint,
     WebhookEvent,
 )
-from webhooks.payloads import object_json
+from webhooks.payloads import object_json, object_jsons
 from webhooks.signing import decrypt_secret, encrypt_secret, new_secret
 from webhooks.targets import UnsafeTargetError, validate_url
 from webhooks.tasks import enqueue_delivery
@@ -137,16 +137,22 @@ def signing_secrets(endpoint: WebhookEndpoint, now: dt.datetime | None = None) -
     return current
 
 
-def _event(team: Team, event_type: str, obj: models.Model) -> WebhookEvent:
+def _built_event(team: Team, event_type: str, obj: models.Model, shown: Any) -> WebhookEvent:
+    """An unsaved event about `obj`, whose representation is `shown`."""
     event = WebhookEvent(team=team, type=event_type, object_id=obj.pk)
     body = {
         "id": event.pk,
         "type": event_type,
         "createdAt": iso_datetime(event.created_at),
         "teamId": str(team.pk),
-        "data": {"object": object_json(team, obj)},
+        "data": {"object": shown},
     }
     event.body = dumps(body).decode()
+    return event
+
+
+def _event(team: Team, event_type: str, obj: models.Model) -> WebhookEvent:
+    event = _built_event(team, event_type, obj, object_json(team, obj))
     event.save(force_insert=True)
     return event
 
@@ -169,16 +175,39 @@ def record_event(event_type: EventType, obj: models.Model) -> WebhookEvent:
     or not an endpoint subscribes, since it is also the team's events feed (`GET /v1/events`); an
     endpoint receives the events recorded after it exists.
     """
-    endpoints = [
-        endpoint
-        for endpoint in WebhookEndpoint.objects.filter(team_id=obj.team_id, active=True).order_by("created_at")  # type: ignore[attr-defined]
-        if endpoint.wants(event_type)
-    ]
+    return record_events(event_type, [obj])[0]
+
+
+def record_events(event_type: EventType, objs: Sequence[models.Model]) -> list[WebhookEvent]:
+    """`record_event` for many objects of one model at once (a bulk write: the plans' daily pass).
+
+    Per team: the endpoints read once, the objects' representations read together (a query per
+    relation, not per object), the events inserted in one statement; then a delivery per event and
+    subscribed endpoint, as `record_event` makes them.
+    """
+    by_team: dict[Any, list[models.Model]] = {}
+    for obj in objs:
+        by_team.setdefault(obj.team_id, []).append(obj)  # type: ignore[attr-defined]
+    recorded: dict[int, WebhookEvent] = {}
     # Inside the caller's transaction no savepoint is needed (a failure here fails the whole change).
     with transaction.atomic(savepoint=False):
-        event = _event(obj.team, str(event_type), obj)  # type: ignore[attr-defined]
-        _deliver(event, endpoints)
-    return event
+        for team_id, group in by_team.items():
+            team: Team = group[0].team  # type: ignore[attr-defined]
+            endpoints = [
+                endpoint
+                for endpoint in WebhookEndpoint.objects.filter(team_id=team_id, active=True).order_by("created_at")
+                if endpoint.wants(event_type)
+            ]
+            shown = object_jsons(team, group)
+            events = [_built_event(team, str(event_type), obj, data) for obj, data in zip(group, shown, strict=True)]
+            if len(events) == 1:
+                events[0].save(force_insert=True)
+            else:
+                WebhookEvent.objects.bulk_create(events)
+            for obj, event in zip(group, events, strict=True):
+                _deliver(event, endpoints)
+                recorded[id(obj)] = event
+    return [recorded[id(obj)] for obj in objs]
 
 
 def purge_expired_events(*, now: dt.datetime | None = None, batch: int = 1000) -> int:
