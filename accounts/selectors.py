@@ -14,21 +14,21 @@ CURRENT_TEAM_SESSION_KEY = "current_team_id"
 ALL_TEAMS = "__all__"
 
 
-def memberships_of(user: User | Any) -> list[Membership]:
+def memberships_of(*, user: User | Any) -> list[Membership]:
     """The person's active memberships, teams by name."""
     if not getattr(user, "is_authenticated", False):
         return []
     return list(Membership.objects.filter(user=user, is_active=True).select_related("team").order_by("team__name"))
 
 
-def switchable_teams(user: User | Any) -> list[Team]:
+def switchable_teams(*, user: User | Any) -> list[Team]:
     """Teams the person may switch to: their own, or every team for a superuser."""
     if getattr(user, "is_superuser", False):
         return list(Team.objects.order_by("name"))
-    return [membership.team for membership in memberships_of(user)]
+    return [membership.team for membership in memberships_of(user=user)]
 
 
-def team_members(team: Team) -> QuerySet[Membership]:
+def team_members(*, team: Team) -> QuerySet[Membership]:
     return Membership.objects.for_team(team).select_related("user").order_by("-is_active", "user__email")
 
 
@@ -37,11 +37,11 @@ def members_by_joining(*, team: Team) -> QuerySet[Membership]:
     return Membership.objects.for_team(team).select_related("user").order_by("created_at", "id")
 
 
-def open_invitations(team: Team) -> QuerySet[Invitation]:
+def open_invitations(*, team: Team) -> QuerySet[Invitation]:
     return Invitation.objects.open().filter(team=team).select_related("invited_by").order_by("-sent_at")
 
 
-def invitation_by_token(token: str) -> Invitation | None:
+def invitation_by_token(*, token: str) -> Invitation | None:
     """The pending (open, unexpired) invitation a link token belongs to, if any."""
     return (
         Invitation.objects.pending().select_related("team", "invited_by").filter(hashed_token=hash_token(token)).first()

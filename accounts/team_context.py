@@ -29,7 +29,7 @@ class TeamContext:
 
 def team_context(request: HttpRequest) -> TeamContext:
     """The person's current team (chosen in the switcher, else their first); 404 if they have none."""
-    memberships = memberships_of(request.user)
+    memberships = memberships_of(user=request.user)
     if not memberships:
         raise Http404("You are not a member of any team yet.")
     rights = team_permissions(request)

@@ -143,7 +143,7 @@ def switch_team(request: HttpRequest) -> HttpResponse:
             request.session[CURRENT_TEAM_SESSION_KEY] = ALL_TEAMS
             messages.info(request, "You are seeing every team's rows (superuser).")
         else:
-            team = next((team for team in switchable_teams(request.user) if team.slug == slug), None)
+            team = next((team for team in switchable_teams(user=request.user) if team.slug == slug), None)
             if team is not None:
                 request.session[CURRENT_TEAM_SESSION_KEY] = str(team.pk)
                 messages.info(request, f"You are now working in {team.name}.")
@@ -248,8 +248,8 @@ def _team_page(
         {
             "ctx": ctx,
             "section": "team",
-            "members": team_members(ctx.team),
-            "invitations": open_invitations(ctx.team) if ctx.can_manage_members else [],
+            "members": team_members(team=ctx.team),
+            "invitations": open_invitations(team=ctx.team) if ctx.can_manage_members else [],
             "form": form or InvitationForm(),
             "roles": Role.choices,
         },
@@ -309,7 +309,7 @@ def invitation_action(request: HttpRequest, invitation_id: uuid.UUID, verb: str)
     if verb not in ("resend", "revoke"):
         raise Http404("Unknown action.")
     ctx = _managing(request)
-    invitation = get_object_or_404(open_invitations(ctx.team), pk=invitation_id)
+    invitation = get_object_or_404(open_invitations(team=ctx.team), pk=invitation_id)
     try:
         if verb == "resend":
             resend_invitation(invitation=invitation, site_url=_site_url(request))
@@ -330,7 +330,7 @@ def member_action(request: HttpRequest, membership_id: uuid.UUID, verb: str) -> 
     if verb not in ("role", "remove"):
         raise Http404("Unknown action.")
     ctx = _managing(request)
-    membership = get_object_or_404(team_members(ctx.team), pk=membership_id)
+    membership = get_object_or_404(team_members(team=ctx.team), pk=membership_id)
     acting_user: Any = request.user
     try:
         if verb == "role":
@@ -352,7 +352,7 @@ def member_action(request: HttpRequest, membership_id: uuid.UUID, verb: str) -> 
 @require_http_methods(["GET", "POST"])
 def accept_invitation_view(request: HttpRequest, token: str) -> HttpResponse:
     """The emailed link: a new person sets a name and password; someone with an account just joins."""
-    invitation = invitation_by_token(token)
+    invitation = invitation_by_token(token=token)
     if invitation is None:
         return render(request, "accounts/invitation_invalid.html", status=404)
     new_account = not User.objects.filter(email__iexact=invitation.email).exists()

@@ -29,7 +29,7 @@ def current_team(context: dict[str, Any]) -> CurrentTeam | None:
     if request is None or not request.user.is_authenticated:
         return None
     rights = team_permissions(request)
-    choices = switchable_teams(request.user)
+    choices = switchable_teams(user=request.user)
     team = next((t for t in choices if t.pk == rights.current_team_id), None)
     role = rights.role
     label = Role(role).label if role else ("Superuser" if request.user.is_superuser else "")
