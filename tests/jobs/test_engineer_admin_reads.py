@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from accounts.models import Role
+from accounts.models import Role, User
 from jobs.models import JobStatus
 from projects.models import Client
 from tests.admin.conftest import staff_client
@@ -76,9 +76,8 @@ def test_past_jobs_count_too(world: World) -> None:
 @pytest.mark.parametrize("role", [Role.OWNER, Role.DISPATCHER, Role.FINANCE])
 def test_other_roles_keep_their_own_rights(world: World, role: str) -> None:
     rows = job_with_links(world.a.team, world.a.engineer)
-    person = {Role.OWNER: world.a.owner, Role.DISPATCHER: world.a.dispatcher}.get(role) or MembershipFactory(
-        team=world.a.team, role=role
-    ).user
+    known: dict[str, User] = {Role.OWNER: world.a.owner, Role.DISPATCHER: world.a.dispatcher}
+    person = known.get(role) or MembershipFactory(team=world.a.team, role=role).user
     client = staff_client(person)
     response = client.get(PAGES["client"].format(rows["client"].pk))
     assert response.status_code == 200

@@ -48,9 +48,9 @@ def job_for(user: User, team: Any, day: dt.date | None, status: str = JobStatus.
 
 
 def person(world: World, role: str) -> User:
-    return {Role.OWNER: world.a.owner, Role.DISPATCHER: world.a.dispatcher, Role.ENGINEER: world.a.engineer}.get(
-        role
-    ) or MembershipFactory(team=world.a.team, role=role).user
+    a = world.a
+    known: dict[str, User] = {Role.OWNER: a.owner, Role.DISPATCHER: a.dispatcher, Role.ENGINEER: a.engineer}
+    return known.get(role) or MembershipFactory(team=world.a.team, role=role).user
 
 
 def stored_files() -> list[Path]:

@@ -88,7 +88,7 @@ def test_two_workers_racing_over_many_batches_make_each_job_once_with_its_histor
     assert sum(results) == expected == Job.objects.count(), results
     assert PlanOccurrence.objects.filter(status=OccurrenceStatus.JOB_CREATED, job__isnull=False).count() == expected
     assigned = Job.objects.filter(assigned_to=engineer, status=JobStatus.ASSIGNED).count()
-    assert assigned == sum(per_rule[plan.rrule] for plan in plans if plan.team == teams[0])
+    assert assigned == sum(per_rule[plan.rrule] for plan in plans if plan.team_id == teams[0].pk)
     assert JobEvent.objects.count() == expected + assigned
     kinds = list(WebhookEvent.objects.values_list("type", flat=True))
     assert kinds.count("job.created") == kinds.count("plan.job_created") == expected

@@ -74,8 +74,13 @@ class TestCreateClient(EndpointContract):
         client = Client.objects.get(pk=response.data["id"], team=world.a.team)
         assert client.billing_country == "GB"
         assert response.data["billingAddress"] == {
-            "line1": "1 Quay St", "line2": None, "city": "Bristol", "region": None, "postcode": "BS1 4DJ", "country": "GB",
-        }  # fmt: skip
+            "line1": "1 Quay St",
+            "line2": None,
+            "city": "Bristol",
+            "region": None,
+            "postcode": "BS1 4DJ",
+            "country": "GB",
+        }
         assert response.data["externalReference"] == "XERO-42" and response.data["archived"] is False
         duplicate = world.api.post(self.path, {"name": "NORTHWIND housing"})
         assert duplicate.status_code == 409 and duplicate.issue_paths == ["name"]

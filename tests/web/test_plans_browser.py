@@ -48,5 +48,5 @@ def test_owner_plans_an_assets_service_from_its_page(browser, world, live_server
             page.locator("input[name=_save]").click()
             page.wait_for_url("**/admin/plans/maintenanceplan/")
             plan = MaintenancePlan.objects.get(name=f"{asset.name} service")
-            assert list(plan.assets.all()) == [asset] and plan.create_next_job_on is not None
+            assert [a.pk for a in plan.assets.all()] == [asset.pk] and plan.create_next_job_on is not None
         context.close()
