@@ -201,6 +201,10 @@ class TeamScopedViewSet(BaseAPIView, GenericViewSet):
     def respond(self, instance: Any, status_code: int = status.HTTP_200_OK) -> Response:
         return envelope(self.get_output_serializer(instance).data, status_code)
 
+    def respond_fresh(self, obj: models.Model, status_code: int = status.HTTP_200_OK) -> Response:
+        """Answer a write with `obj` read again as this viewset reads its rows (what the write left)."""
+        return self.respond(self.get_queryset().get(pk=obj.pk), status_code)
+
     def respond_written(
         self, obj: models.Model, status_code: int = status.HTTP_200_OK, *, read: Any = None
     ) -> Response:

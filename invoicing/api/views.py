@@ -120,7 +120,7 @@ class RateViewSet(ListMixin, TeamScopedViewSet):
 
     def create(self, request: Request) -> Response:
         rate = services.create_rate(team=self.team, actor=self.actor, **self.validated(RateCreateSerializer))
-        return self.respond(self.get_queryset().get(pk=rate.pk), status.HTTP_201_CREATED)
+        return self.respond_fresh(rate, status.HTTP_201_CREATED)
 
 
 @with_request_examples(create=examples.CREATE_CONTRACT)
@@ -143,7 +143,7 @@ class ContractViewSet(ListMixin, TeamScopedViewSet):
         contract = services.create_contract(
             team=self.team, actor=self.actor, **self.validated(ContractCreateSerializer)
         )
-        return self.respond(self.get_queryset().get(pk=contract.pk), status.HTTP_201_CREATED)
+        return self.respond_fresh(contract, status.HTTP_201_CREATED)
 
 
 @with_request_examples(
@@ -227,9 +227,6 @@ class InvoiceViewSet(ListMixin, RetrieveMixin, TeamScopedViewSet):
     def get_serializer_class(self) -> Any:
         return InvoiceSerializer if self.action == "list" else InvoiceDetailSerializer
 
-    def _fresh(self, invoice: Invoice, status_code: int = status.HTTP_200_OK) -> Response:
-        return self.respond(self.get_queryset().get(pk=invoice.pk), status_code)
-
     @action(detail=False, methods=["get"])
     def defaults(self, request: Request) -> Response:
         raw = request.query_params.get("clientId")
@@ -245,22 +242,22 @@ class InvoiceViewSet(ListMixin, RetrieveMixin, TeamScopedViewSet):
         data = self.validated(InvoiceDraftSerializer)
         existing = data.pop("invoice_id", None)
         invoice, created = services.save_draft(team=self.team, actor=self.actor, invoice=existing, **data)
-        return self._fresh(invoice, status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+        return self.respond_fresh(invoice, status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
     @action(detail=False, methods=["post"])
     def finalize(self, request: Request) -> Response:
         invoice = self.validated(InvoiceActionSerializer)["invoice_id"]
-        return self._fresh(services.finalize_invoice(team=self.team, actor=self.actor, invoice=invoice))
+        return self.respond_fresh(services.finalize_invoice(team=self.team, actor=self.actor, invoice=invoice))
 
     @action(detail=False, methods=["post"])
     def approve(self, request: Request) -> Response:
         invoice = self.validated(InvoiceActionSerializer)["invoice_id"]
-        return self._fresh(services.approve_invoice(team=self.team, actor=self.actor, invoice=invoice))
+        return self.respond_fresh(services.approve_invoice(team=self.team, actor=self.actor, invoice=invoice))
 
     @action(detail=False, methods=["post"])
     def void(self, request: Request) -> Response:
         data = self.validated(InvoiceVoidSerializer)
-        return self._fresh(
+        return self.respond_fresh(
             services.void_invoice(team=self.team, actor=self.actor, invoice=data["invoice_id"], reason=data["reason"])
         )
 
@@ -270,7 +267,7 @@ class InvoiceViewSet(ListMixin, RetrieveMixin, TeamScopedViewSet):
         invoice = services.mark_invoice_paid(
             team=self.team, actor=self.actor, invoice=data["invoice_id"], paid_at=data["paid_at"]
         )
-        return self._fresh(invoice)
+        return self.respond_fresh(invoice)
 
     @action(detail=False, methods=["post"])
     def send(self, request: Request) -> Response:
@@ -281,7 +278,7 @@ class InvoiceViewSet(ListMixin, RetrieveMixin, TeamScopedViewSet):
             )
         except services.MailDeliveryError as exc:
             raise ServiceUnavailable(str(exc)) from exc  # a 503 with Retry-After, like any unreachable service
-        return self._fresh(invoice)
+        return self.respond_fresh(invoice)
 
     # The PDF answers on success; errors (401/403/404) stay JSON whatever `Accept` asks for.
     @action(detail=True, methods=["get"], url_path="pdf", content_negotiation_class=FirstRendererNegotiation)

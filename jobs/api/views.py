@@ -245,7 +245,7 @@ class JobAttachmentViewSet(ListMixin, TeamScopedViewSet):
         attachment = services.add_attachment(
             job=job, actor=self.actor, content=content, filename=upload.name or "", caption=data["caption"]
         )
-        return self.respond(self.get_queryset().get(pk=attachment.pk), status.HTTP_201_CREATED)
+        return self.respond_fresh(attachment, status.HTTP_201_CREATED)
 
 
 class JobFileView(BaseAPIView):

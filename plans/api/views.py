@@ -91,37 +91,34 @@ class MaintenancePlanViewSet(ListMixin, RetrieveMixin, TeamScopedViewSet):
     def base_queryset(self, team: Team) -> QuerySet[MaintenancePlan]:
         return selectors.plans_for(team=team)
 
-    def _fresh(self, plan: MaintenancePlan, status_code: int = status.HTTP_200_OK) -> Response:
-        return self.respond(self.get_queryset().get(pk=plan.pk), status_code)
-
     def create(self, request: Request) -> Response:
         fields = self.validated(MaintenancePlanCreateSerializer)
         plan = services.create_plan(team=self.team, actor=self.actor, **fields)
-        return self._fresh(plan, status.HTTP_201_CREATED)
+        return self.respond_fresh(plan, status.HTTP_201_CREATED)
 
     @action(detail=True, methods=["post"], url_path="update", url_name="update")
     def update_plan(self, request: Request, id: str) -> Response:
         plan = self.get_object()
         changes = self.validated(MaintenancePlanUpdateSerializer)
-        return self._fresh(services.update_plan(plan=plan, actor=self.actor, changes=changes))
+        return self.respond_fresh(services.update_plan(plan=plan, actor=self.actor, changes=changes))
 
     @action(detail=True, methods=["post"])
     def pause(self, request: Request, id: str) -> Response:
         plan = self.get_object()
         self.validated(PlanStatusChangeSerializer)
-        return self._fresh(services.pause_plan(plan=plan, actor=self.actor))
+        return self.respond_fresh(services.pause_plan(plan=plan, actor=self.actor))
 
     @action(detail=True, methods=["post"])
     def resume(self, request: Request, id: str) -> Response:
         plan = self.get_object()
         self.validated(PlanStatusChangeSerializer)
-        return self._fresh(services.resume_plan(plan=plan, actor=self.actor))
+        return self.respond_fresh(services.resume_plan(plan=plan, actor=self.actor))
 
     @action(detail=True, methods=["post"])
     def end(self, request: Request, id: str) -> Response:
         plan = self.get_object()
         self.validated(PlanStatusChangeSerializer)
-        return self._fresh(services.end_plan(plan=plan, actor=self.actor))
+        return self.respond_fresh(services.end_plan(plan=plan, actor=self.actor))
 
     @extend_schema(
         summary="A plan's visits: past and upcoming, with their jobs",

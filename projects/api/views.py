@@ -122,18 +122,15 @@ class SiteViewSet(ListMixin, RetrieveMixin, TeamScopedViewSet):
     def base_queryset(self, team: Team) -> QuerySet[Site]:
         return selectors.sites_for(team=team)
 
-    def _fresh(self, site: Site, status_code: int = status.HTTP_200_OK) -> Response:
-        return self.respond(self.get_queryset().get(pk=site.pk), status_code)
-
     def create(self, request: Request) -> Response:
         site = services.create_site(team=self.team, actor=self.actor, **self.validated(SiteCreateSerializer))
-        return self._fresh(site, status.HTTP_201_CREATED)
+        return self.respond_fresh(site, status.HTTP_201_CREATED)
 
     @action(detail=True, methods=["post"], url_path="update", url_name="update")
     def update_site(self, request: Request, id: str) -> Response:
         site = self.get_object()
         changes = self.validated(SiteUpdateSerializer)
-        return self._fresh(services.update_site(site=site, actor=self.actor, changes=changes))
+        return self.respond_fresh(services.update_site(site=site, actor=self.actor, changes=changes))
 
 
 @with_request_examples(create=examples.CREATE_PROJECT_TEMPLATE)
@@ -162,7 +159,7 @@ class ProjectTemplateViewSet(ListMixin, RetrieveMixin, TeamScopedViewSet):
     def create(self, request: Request) -> Response:
         data = self.validated(ProjectTemplateCreateSerializer)
         template = services.create_project_template(team=self.team, actor=self.actor, **data)
-        return self.respond(self.get_queryset().get(pk=template.pk), status.HTTP_201_CREATED)
+        return self.respond_fresh(template, status.HTTP_201_CREATED)
 
 
 @with_request_examples(
@@ -232,18 +229,15 @@ class ProjectViewSet(ListMixin, RetrieveMixin, TeamScopedViewSet):
     def get_serializer_class(self) -> Any:
         return ProjectSerializer if self.action == "list" else ProjectDetailSerializer
 
-    def _fresh(self, project: Project, status_code: int = status.HTTP_200_OK) -> Response:
-        return self.respond(self.get_queryset().get(pk=project.pk), status_code)
-
     def create(self, request: Request) -> Response:
         project = services.create_project(team=self.team, actor=self.actor, **self.validated(ProjectCreateSerializer))
-        return self._fresh(project, status.HTTP_201_CREATED)
+        return self.respond_fresh(project, status.HTTP_201_CREATED)
 
     @action(detail=True, methods=["post"], url_path="update", url_name="update")
     def update_project(self, request: Request, id: str) -> Response:
         project = self.get_object()
         changes = self.validated(ProjectUpdateSerializer)
-        return self._fresh(services.update_project(project=project, actor=self.actor, changes=changes))
+        return self.respond_fresh(services.update_project(project=project, actor=self.actor, changes=changes))
 
     @action(detail=False, methods=["post"], url_path="revisions/create", url_name="revisions-create")
     def create_revision(self, request: Request) -> Response:
@@ -260,4 +254,4 @@ class ProjectViewSet(ListMixin, RetrieveMixin, TeamScopedViewSet):
         project = services.add_job_to_project(
             team=self.team, actor=self.actor, project=data["project_id"], job=data["job_id"]
         )
-        return self._fresh(project)
+        return self.respond_fresh(project)
