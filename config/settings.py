@@ -234,11 +234,11 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }
 
-# camelCase on the wire; free-form JSON documents (job payloads, results, JSON Schemas) keep the
-# keys their authors chose, in both directions.
+# camelCase on the wire; free-form JSON documents (job payloads, a plan's default payload for its
+# jobs, results, JSON Schemas) keep the keys their authors chose, in both directions.
 FREE_FORM_JSON_FIELDS = (
-    "payload", "result", "payload_schema", "payloadSchema", "attributes", "attributes_schema", "attributesSchema",
-    "snapshot", "result_schema", "resultSchema",
+    "payload", "default_payload", "defaultPayload", "result", "payload_schema", "payloadSchema", "attributes",
+    "attributes_schema", "attributesSchema", "snapshot", "result_schema", "resultSchema",
 )  # fmt: skip
 JSON_CAMEL_CASE = {
     "JSON_UNDERSCOREIZE": {
