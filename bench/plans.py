@@ -53,15 +53,19 @@ def main() -> None:
     url = "/v1/maintenance-plans?nextDueTo=2026-01-20&sortBy=nextDueOn&sortOrder=asc"
     for _ in range(20):
         client.get(url)
-    timings = []
+    timings, cpu_times = [], []
     for _ in range(args.requests):
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.thread_time()
         response = client.get(url)
         timings.append((time.perf_counter() - started) * 1000)
+        cpu_times.append((time.thread_time() - cpu_started) * 1000)  # this process's, not the database's
         assert response.status_code == 200, response.content[:500]
     timings.sort()
+    cpu_times.sort()
     p99 = timings[int(len(timings) * 0.99) - 1]
+    cpu_p99 = cpu_times[int(len(cpu_times) * 0.99) - 1]
     print(f"GET {url} (in-process): p50 {statistics.median(timings):.2f} ms, p99 {p99:.2f} ms")
+    print(f"  its CPU time (the request's thread): p50 {statistics.median(cpu_times):.2f} ms, p99 {cpu_p99:.2f} ms")
     with connection.cursor() as cursor:
         cursor.execute(
             "EXPLAIN SELECT id FROM plans_maintenanceplan WHERE status = 'ACTIVE' AND create_next_job_on <= %s "

@@ -15,14 +15,16 @@ from plans.models import MaintenancePlan, OccurrenceStatus, PlanOccurrence, Plan
 MAX_OCCURRENCES = 500
 
 
-def plans_for(*, team: Team) -> QuerySet[MaintenancePlan]:
-    """The team's plans, with their client, site, job type, engineer and asset ids loaded."""
+def plans_for(*, team: Team, with_related: bool = True) -> QuerySet[MaintenancePlan]:
+    """The team's plans, with their client, site, job type, engineer and asset ids loaded for a serializer
+    (`with_related=False`: the bare rows, for a read that fetches those by id itself, as the API's list does)."""
     from assets.models import Asset
 
-    return (
-        MaintenancePlan.objects.for_team(team)
-        .select_related("client", "site", "job_type", "preferred_engineer")
-        .prefetch_related(Prefetch("assets", queryset=Asset.objects.only("id")))
+    queryset = MaintenancePlan.objects.for_team(team)
+    if not with_related:
+        return queryset
+    return queryset.select_related("client", "site", "job_type", "preferred_engineer").prefetch_related(
+        Prefetch("assets", queryset=Asset.objects.only("id"))
     )
 
 
