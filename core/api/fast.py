@@ -7,11 +7,12 @@ schema (generated from those serializers) still describes what is sent; tests co
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
+import psycopg
 from django.core.exceptions import EmptyResultSet
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Model, QuerySet
@@ -71,9 +72,9 @@ _WIRE_LOADERS: dict[str, type[Loader]] = {
 def wire_rows(queryset: QuerySet[Any, dict[str, Any]]) -> list[dict[str, Any]]:
     """The rows of a `.values()` queryset with every value already as the API sends it.
 
-    On PostgreSQL the query the ORM compiles runs on a cursor whose loaders keep PostgreSQL's text:
-    ids as strings, timestamps reformatted, dates as they are, JSON documents as `orjson.Fragment`s,
-    so no Python `datetime`, `UUID` or parsed document is built only to be printed again (these
+    On PostgreSQL the query the ORM compiles runs on the wire cursor (`wire_rows_of`): ids as
+    strings, timestamps reformatted, dates as they are, JSON documents as `orjson.Fragment`s, so no
+    Python `datetime`, `UUID` or parsed document is built only to be printed again (these
     conversions cost more than the query on a page of jobs). Elsewhere (SQLite), the ORM's own rows,
     which `iso_datetime`, `iso_date` and `str` turn into the same output.
     """
@@ -84,13 +85,33 @@ def wire_rows(queryset: QuerySet[Any, dict[str, Any]]) -> list[dict[str, Any]]:
         sql, params = queryset.query.get_compiler(queryset.db).as_sql()
     except EmptyResultSet:
         return []
-    with connection.cursor() as cursor:
-        adapters = cursor.cursor.adapters
+    return wire_rows_of(sql, params, using=queryset.db)
+
+
+def wire_rows_of(sql: str, params: Sequence[Any], *, using: str = DEFAULT_DB_ALIAS) -> list[dict[str, Any]]:
+    """Run `sql` (compiled by the ORM, PostgreSQL) on the connection's wire cursor: its rows as dicts.
+
+    The wire cursor is made once per database connection, with the loaders above registered once,
+    and binds parameters on the server, so psycopg prepares a statement it has run a few times
+    (`prepare_threshold`): PostgreSQL plans a hot page's join once per connection, not per request.
+    It runs inside Django's cursor wrapper, so query logging, execute wrappers and error
+    translation apply as to any query.
+    """
+    connection = connections[using]
+    connection.ensure_connection()
+    raw = connection.connection
+    held = getattr(connection, "_wire_cursor", None)
+    if held is None or held[0] is not raw or held[1].closed:
+        made = psycopg.Cursor(raw)  # server-side binding (Django's own cursors bind on the client)
         for name, loader in _WIRE_LOADERS.items():
-            adapters.register_loader(name, loader)
-        cursor.execute(sql, params)
-        names = [column.name for column in cursor.description]
-        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+            made.adapters.register_loader(name, loader)
+        held = connection._wire_cursor = (raw, made)  # type: ignore[attr-defined]
+    connection.validate_thread_sharing()
+    cursor: Any = held[1]
+    wrapped = connection.make_debug_cursor(cursor) if connection.queries_logged else connection.make_cursor(cursor)
+    wrapped.execute(sql, params)
+    names = [column.name for column in wrapped.description]
+    return [dict(zip(names, row, strict=True)) for row in wrapped.fetchall()]
 
 
 @dataclass(frozen=True)

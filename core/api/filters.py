@@ -7,36 +7,36 @@ from typing import Any
 
 import django_filters
 from django import forms
-from django.db.models import QuerySet
 from django_filters.filters import QuerySetRequestMixin
-
-from core.api.errors import bad_request
+from django_filters.utils import translate_validation
 
 MAX_MILLISECONDS = 253402300799999  # 9999-12-31T23:59:59.999Z, the last moment a date-time can hold
 
 
-class MillisecondsFilter(django_filters.NumberFilter):
-    """A Unix timestamp in milliseconds (inclusive bound on a date-time field): a whole number ≥ 0."""
+class MillisecondsField(forms.IntegerField):
+    """A whole number of milliseconds since the Unix epoch, cleaned to the aware UTC date-time it names."""
 
-    field_class = forms.IntegerField
+    def clean(self, value: Any) -> dt.datetime | None:
+        number = super().clean(value)
+        if number is None:
+            return None
+        try:
+            return dt.datetime.fromtimestamp(float(number) / 1000, tz=dt.UTC)
+        except (OverflowError, OSError, ValueError):
+            raise forms.ValidationError("Must be a Unix timestamp in milliseconds.") from None
+
+
+class MillisecondsFilter(django_filters.NumberFilter):
+    """A Unix timestamp in milliseconds (inclusive bound on a date-time field): a whole number ≥ 0.
+
+    The form field turns it into the date-time, so the filter itself is a plain lookup on a value."""
+
+    field_class = MillisecondsField
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("min_value", 0)
         kwargs.setdefault("max_value", MAX_MILLISECONDS)
         super().__init__(*args, **kwargs)
-
-    def filter(self, qs: QuerySet[Any], value: Any) -> QuerySet[Any]:
-        if value in (None, ""):
-            return qs
-        try:
-            moment = dt.datetime.fromtimestamp(float(value) / 1000, tz=dt.UTC)
-        except (OverflowError, OSError, ValueError):
-            raise bad_request(self.field_name_for_errors, "Must be a Unix timestamp in milliseconds.") from None
-        return super().filter(qs, moment)
-
-    @property
-    def field_name_for_errors(self) -> str:
-        return self.label or self.field_name
 
 
 PAGINATION_PARAMS = frozenset({"limit", "lastEvaluatedKey", "sortBy", "sortOrder"})
@@ -64,10 +64,37 @@ class TeamFilterSet(django_filters.FilterSet):
 
     def is_valid(self) -> bool:
         valid: bool = super().is_valid()
-        errors = self.form.errors  # cleaned once; the checks below add to it
-        for name in self.data:
-            if name not in self.filters and name not in PAGINATION_PARAMS:
-                errors[name] = self.form.error_class(["Unknown query parameter."])
-            elif name in self.filters and self.data.get(name) == "":
-                errors[name] = self.form.error_class(["Must not be empty."])
-        return valid and not errors
+        _check_names(self.form, self.data, self.filters)  # cleaned once; the checks add to its errors
+        return valid and not self.form.errors
+
+    @classmethod
+    def cleaned_params(cls, data: Any) -> dict[str, Any]:
+        """The cleaned value of each filter `data` gives (a 400 for any bad one), as `is_valid` checks them.
+
+        Without building the filter set (a deep copy of every filter per request): the form class
+        cached by `get_form_class` validates `data` alone. Used by hot lists (`core.api.statements`).
+        """
+        form_class = _FORM_CLASSES.get(cls)
+        if form_class is None:  # first use, or a form built per request: the filter set's own way
+            filterset = cls(data=data, queryset=cls._meta.model._default_manager.none())
+            if not filterset.is_valid():
+                raise translate_validation(filterset.errors)
+            cleaned = filterset.form.cleaned_data
+        else:
+            form = form_class(data)
+            form.is_valid()
+            _check_names(form, data, cls.base_filters)
+            if form.errors:
+                raise translate_validation(form.errors)
+            cleaned = form.cleaned_data
+        return {name: cleaned[name] for name in data if name in cls.base_filters}
+
+
+def _check_names(form: forms.Form, data: Any, filters: Any) -> None:
+    """Unknown parameters, and known ones present but empty (`?siteId=`), as errors of `form`."""
+    errors = form.errors
+    for name in data:
+        if name not in filters and name not in PAGINATION_PARAMS:
+            errors[name] = form.error_class(["Unknown query parameter."])
+        elif name in filters and data.get(name) == "":
+            errors[name] = form.error_class(["Must not be empty."])

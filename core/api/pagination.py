@@ -44,6 +44,19 @@ class SortField:
 
 
 CREATED_AT = SortField("created_at")
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    """A list request's paging, checked: page size, sort, order and the decoded cursor (value, id)."""
+
+    limit: int
+    sort_by: str
+    order: str
+    sort: SortField
+    after: tuple[Any, Any] | None = None
+
+
 DEFAULT_SORT_FIELDS = {"createdAt": CREATED_AT}
 
 
@@ -89,7 +102,8 @@ class KeysetPagination(BasePagination):
         return sort_by, order
 
     # Paging ----------------------------------------------------------------------------------
-    def paginate_queryset(self, queryset: Any, request: Request, view: Any = None) -> list[Any]:
+    def parse(self, request: Request, view: Any, model: type[models.Model]) -> PageRequest:
+        """Every paging parameter of `request` checked (400s here), the cursor verified and decoded."""
         if getattr(view, "filterset_class", None) is None:  # with a filter set, it checks the parameters
             unknown = sorted(set(request.query_params) - PAGINATION_PARAMS)
             if unknown:
@@ -100,23 +114,36 @@ class KeysetPagination(BasePagination):
         limit = self.parse_limit(request)
         sort_by, order = self.parse_sort(request, view)
         sort = getattr(view, "sort_fields", DEFAULT_SORT_FIELDS)[sort_by]
-        queryset = queryset.alias(keyset_sort=sort.expression())
-        descending = order == "desc"
+        raw_key = request.query_params.get("lastEvaluatedKey")
+        after = self._decode_key(raw_key, sort_by, order, model, sort) if raw_key else None
+        return PageRequest(limit=limit, sort_by=sort_by, order=order, sort=sort, after=after)
+
+    @staticmethod
+    def apply(queryset: Any, page: PageRequest) -> Any:
+        """`queryset` in the page's order, after its cursor, sliced to one row more than the page."""
+        queryset = queryset.alias(keyset_sort=page.sort.expression())
+        descending = page.order == "desc"
         queryset = queryset.order_by(
             F("keyset_sort").desc() if descending else F("keyset_sort").asc(),
             F("pk").desc() if descending else F("pk").asc(),
         )
-        raw_key = request.query_params.get("lastEvaluatedKey")
-        if raw_key:
-            value, last_id = self._decode_key(raw_key, sort_by, order, queryset.model, sort)
+        if page.after is not None:
             lookup = TupleLessThan if descending else TupleGreaterThan
-            queryset = queryset.filter(lookup(Tuple(F("keyset_sort"), F("pk")), (value, last_id)))
+            queryset = queryset.filter(lookup(Tuple(F("keyset_sort"), F("pk")), page.after))
+        return queryset[: page.limit + 1]
+
+    def finish(self, rows: Sequence[Any], page: PageRequest) -> list[Any]:
+        """The page's rows out of the `limit + 1` fetched; the next page's key kept for the answer."""
+        found = list(rows[: page.limit])
+        more = len(rows) > page.limit
+        self.next_key = self.key_after(found[-1], page.sort_by, page.order, page.sort) if more else None
+        return found
+
+    def paginate_queryset(self, queryset: Any, request: Request, view: Any = None) -> list[Any]:
+        page = self.parse(request, view, queryset.model)
         # Hot lists fetch their rows their own way (`fast.wire_rows`); every other list, as the ORM does.
         fetch = getattr(view, "fetch_rows", list)
-        rows = fetch(queryset[: limit + 1])
-        page = rows[:limit]
-        self.next_key = self.key_after(page[-1], sort_by, order, sort) if len(rows) > limit else None
-        return page
+        return self.finish(fetch(self.apply(queryset, page)), page)
 
     @staticmethod
     def key_after(last: Any, sort_by: str, order: str, sort: SortField) -> str:

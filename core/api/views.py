@@ -127,11 +127,12 @@ class TeamScopedViewSet(BaseAPIView, GenericViewSet):
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        if "get_queryset" in vars(cls):
-            raise ImproperlyConfigured(
-                f"{cls.__qualname__} overrides get_queryset; declare base_queryset() instead "
-                "(TeamScopedViewSet applies the caller's team itself)."
-            )
+        for name in ("get_queryset", "scoped_queryset"):
+            if name in vars(cls):
+                raise ImproperlyConfigured(
+                    f"{cls.__qualname__} overrides {name}; declare base_queryset() instead "
+                    "(TeamScopedViewSet applies the caller's team itself)."
+                )
 
     def base_queryset(self, team: Team) -> models.QuerySet[Any]:
         """The rows this viewset serves, from its app's selector; the base narrows them to `team` afterwards."""
@@ -140,7 +141,10 @@ class TeamScopedViewSet(BaseAPIView, GenericViewSet):
     def get_queryset(self) -> models.QuerySet[Any]:
         if getattr(self, "swagger_fake_view", False):
             return self._declared_queryset().none()
-        team = self.team
+        return self.scoped_queryset(self.team)
+
+    def scoped_queryset(self, team: Team) -> models.QuerySet[Any]:
+        """`base_queryset(team)` narrowed to `team`: the only place a viewset's rows meet tenancy."""
         return for_team(self.base_queryset(team), team)
 
     def _declared_queryset(self) -> models.QuerySet[Any]:

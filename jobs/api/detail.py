@@ -1,7 +1,7 @@
 """`GET /v1/jobs/{id}`: one job read as the list reads its rows, plus its timeline, photos and signature.
 
-The job itself is the list's row (`jobs.api.rows.job_rows` over the list's columns: the job in one
-query, every related name in one more), so a job looks the same in the list and alone by
+The job itself is the list's row (`jobs.api.rows.job_rows` over the list's columns: the job and
+every related name in one query), so a job looks the same in the list and alone by
 construction. Its timeline and photos come in one small query each and its signature joined to its
 row, all shown by their own serializers (`JobEventSerializer`, `JobAttachmentSerializer`,
 `JobSignatureSerializer`), exactly as `JobDetailSerializer` nests them; a test compares the whole
@@ -18,7 +18,7 @@ from typing import Any
 
 from django.db.models import F, QuerySet
 
-from jobs.api.rows import JOB_COLUMNS, job_rows
+from jobs.api.rows import JOB_COLUMNS, RELATED_COLUMNS, job_rows
 from jobs.api.serializers import JobAttachmentSerializer, JobEventSerializer, JobSignatureSerializer
 from jobs.models import Job, JobAttachment, JobEvent, JobSignature
 
@@ -38,7 +38,7 @@ def job_detail(
     output, camelCased by the renderer as every other answer.
     """
     # The signature (one per job at most) comes joined to the job's row, as the serializer's read had it.
-    rows = fetch_rows(jobs.filter(pk=pk).values(*JOB_COLUMNS, **SIGNATURE_COLUMNS))
+    rows = fetch_rows(jobs.filter(pk=pk).values(*JOB_COLUMNS, **RELATED_COLUMNS, **SIGNATURE_COLUMNS))
     if not rows:
         return None
     row = job_rows(rows)[0]

@@ -22,6 +22,7 @@ from core.api.negotiation import FirstRendererNegotiation
 from core.api.pagination import CREATED_AT, SortField
 from core.api.permissions import signed_link_or_scope
 from core.api.renderers import PreCamelized
+from core.api.statements import HotList
 from core.api.views import UUID_PATTERN, BaseAPIView, ListMixin, RetrieveMixin, TeamScopedViewSet, envelope
 from core.exceptions import InvalidInputError
 from jobs import selectors, services
@@ -151,10 +152,11 @@ class JobViewSet(RetrieveMixin, TeamScopedViewSet):
     def get_serializer_class(self) -> Any:
         return JobSerializer if self.action == "list" else JobDetailSerializer
 
+    hot_list = HotList(job_values)  # the page's statement kept per shape of request (core.api.statements)
+
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """The hot path: rows built directly as JSON-ready dicts (same shape as `JobSerializer`)."""
-        queryset = self.filter_queryset(self.get_queryset())
-        page = self.paginate_queryset(job_values(queryset)) or []
+        page = self.hot_list.rows(self, request)
         return self.get_paginated_response(PreCamelized(job_rows(page)))
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
