@@ -122,7 +122,7 @@ def instrument(application: Any) -> None:
     from rest_framework.response import Response
     from rest_framework.views import APIView
 
-    from core.api import fast, idempotency, pagination
+    from core.api import fast, filters, idempotency, pagination, statements
     from core.api import renderers as api_renderers
     from core.api import views as api_views
 
@@ -144,6 +144,14 @@ def instrument(application: Any) -> None:
     wrap(api_views.TeamScopedViewSet, "validated", "input validation (serializer)")
     wrap(pagination.KeysetPagination, "paginate_queryset", "keyset: parameters + ordering")
     wrap(fast, "wire_rows", "fetching rows (wire_rows: cursor, loaders)")
+    wrap(fast, "wire_rows_of", "fetching rows (wire_rows: cursor, loaders)")
+    wrap(statements, "wire_rows_of", "fetching rows (wire_rows: cursor, loaders)")
+    wrap(pagination.KeysetPagination, "parse", "keyset: parameters + ordering")
+    wrap(pagination.KeysetPagination, "apply", "keyset: parameters + ordering")
+    wrap(filters.TeamFilterSet, "cleaned_params", "filter parsing (django-filter)")
+    wrap(statements.HotList, "rows", "hot list: shape of the request")
+    wrap(statements.StatementCache, "compiled", "hot list: kept statement (look up, bind)")
+    wrap(statements, "learn", "hot list: learning a shape (once per shape and worker)")
     for name in ("filter", "alias", "order_by", "values", "__getitem__", "prefetch_related", "select_related"):
         wrap(QuerySet, name, "ORM: queryset building (clone, filter, order)")
     wrap(pagination.KeysetPagination, "key_after", "keyset token (sign)")
@@ -168,7 +176,6 @@ def instrument(application: Any) -> None:
 
 def _instrument_jobs() -> None:
     from jobs import services as job_services
-    from jobs.api import rows as job_rows_module
     from jobs.api import serializers as job_serializers
     from jobs.api import views as job_views
     from jobs.signals import job_completed
@@ -177,7 +184,6 @@ def _instrument_jobs() -> None:
     wrap(job_views.JobViewSet, "fetch_rows", "fetching rows (wire_rows: cursor, loaders)")
     for action in ("list", "retrieve", "create", "start", "complete"):
         wrap(job_views.JobViewSet, action, "view action (its own code)")
-    wrap(job_rows_module, "summaries", "building rows: related names")
     wrap(job_serializers, "signed_link", "signed file links")
     wrap(job_views.JobViewSet, "_fresh", "write: re-read for the answer")
     for name in ("create_job", "start_job", "complete_job", "_transition"):

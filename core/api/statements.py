@@ -162,10 +162,12 @@ class StatementCache:
         self._shapes.clear()
 
 
-def _slottable(filter_: django_filters.Filter) -> bool:
-    """A filter that only compares its field with the value (no method, no value deciding the form)."""
+def _slottable(filterset_class: Any, name: str) -> bool:
+    """A filter that only compares its field with the value (no method, no value deciding the form);
+    a filter set names the methods that do no more in `plain_methods`."""
+    filter_ = filterset_class.base_filters[name]
     if filter_.method is not None:
-        return False
+        return name in getattr(filterset_class, "plain_methods", ())
     kind = type(filter_).filter
     if kind is django_filters.Filter.filter:
         return True
@@ -183,6 +185,7 @@ class HotList:
     def __init__(self, columns: Callable[[QuerySet[Any]], QuerySet[Any, dict[str, Any]]]) -> None:
         self.columns = columns
         self.statements = StatementCache()
+        self.keep = True  # False: the ORM builds the statement every time (tests compare both ways)
 
     def rows(self, view: Any, request: Request) -> list[dict[str, Any]]:
         """The page's rows (the paginator keeps the next page's key, as for any list)."""
@@ -202,7 +205,7 @@ class HotList:
         shape: list[Hashable] = [page.sort_by, page.order, page.limit, page.after is not None]
         cacheable = True
         for name, value in sorted(filters.items()):
-            if _slottable(filterset_class.base_filters[name]) and slot(value) is not None:
+            if _slottable(filterset_class, name) and slot(value) is not None:
                 values[f"filter:{name}"] = value
                 shape.append((name, type(value)))
             elif isinstance(value, Hashable):
@@ -224,11 +227,10 @@ class HotList:
             after = (bound["after_value"], bound["after_id"]) if page.after is not None else None
             return paginator.apply(self.columns(queryset), replace(page, after=after))
 
-        fetch = getattr(view, "fetch_rows", wire_rows)
-        queryset_db = view.queryset.db
-        if fetch is wire_rows and connections[queryset_db].vendor == "postgresql":
+        using = view.queryset.db
+        if self.keep and connections[using].vendor == "postgresql":
             compiled = self.statements.compiled(tuple(shape) if cacheable else None, values, build)
-            found = [] if compiled is None else wire_rows_of(compiled[0], compiled[1], using=queryset_db)
-        else:  # another database, or rows fetched another way: the ORM's query each time
-            found = fetch(build(values))
+            found = [] if compiled is None else wire_rows_of(compiled[0], compiled[1], using=using)
+        else:  # another database (SQLite): the ORM's query and rows, each time
+            found = getattr(view, "fetch_rows", wire_rows)(build(values))
         return paginator.finish(found, page)

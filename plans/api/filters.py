@@ -27,6 +27,10 @@ class MaintenancePlanFilter(TeamFilterSet):
         method="next_due_to", help_text="nextDueOn ≤ this date (YYYY-MM-DD); overdue plans too."
     )
 
+    # Methods that only compare the expression with the value: a hot list binds their value into
+    # a kept statement (core.api.statements) instead of keeping a statement per value.
+    plain_methods = frozenset({"nextDueFrom", "nextDueTo"})
+
     class Meta:
         model = MaintenancePlan
         fields: list[str] = []

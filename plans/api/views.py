@@ -21,6 +21,7 @@ from core.api.examples import with_request_examples
 from core.api.fast import wire_rows
 from core.api.pagination import CREATED_AT, SortField
 from core.api.renderers import PreCamelized
+from core.api.statements import HotList
 from core.api.views import TeamScopedViewSet, envelope
 from plans import selectors, services
 from plans.api import examples
@@ -94,6 +95,7 @@ class MaintenancePlanViewSet(TeamScopedViewSet):
     }
 
     fetch_rows = staticmethod(wire_rows)  # the page's rows as the wire wants them (see core.api.fast)
+    hot_list = HotList(plan_values)
 
     def base_queryset(self, team: Team) -> QuerySet[MaintenancePlan]:
         # The list and the detail read bare rows and their relations by id (plans/api/rows.py); the
@@ -103,8 +105,7 @@ class MaintenancePlanViewSet(TeamScopedViewSet):
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         # The hot path: rows built as JSON-ready dicts, exactly as `MaintenancePlanSerializer` shows them
         # (plans/api/rows.py). A comment, not a docstring: the schema would publish a docstring.
-        queryset = self.filter_queryset(self.get_queryset())
-        page = self.paginate_queryset(plan_values(queryset)) or []
+        page = self.hot_list.rows(self, request)  # the page's statement kept per shape (core.api.statements)
         return self.get_paginated_response(PreCamelized(plan_rows(page, today=services.today_for(self.team))))
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:

@@ -18,7 +18,6 @@ from django.db.models import Q, QuerySet
 from django.test.utils import CaptureQueriesContext
 
 from core.api import statements
-from core.api.fast import wire_rows
 from core.api.pagination import CURSOR_SALT
 from core.api.statements import StatementCache, learn
 from jobs.api.views import JobViewSet
@@ -124,9 +123,9 @@ def test_kept_statements_answer_as_the_orm_does(world: World, monkeypatch: pytes
     made = _jobs(world)
     queries = _queries(made)
     kept = [_walk(world, query) for query in queries]
-    # The same requests with the statement built by the ORM every time (a fetch that is not the
-    # wire cursor's takes that way), in another order so that no statement is first where it was.
-    monkeypatch.setattr(JobViewSet, "fetch_rows", staticmethod(lambda queryset: wire_rows(queryset)))
+    # The same requests with the statement built by the ORM every time, in another order so that
+    # no statement is first where it was.
+    monkeypatch.setattr(JobViewSet.hot_list, "keep", False)
     built = {index: _walk(world, queries[index]) for index in reversed(range(len(queries)))}
     for index, pages in enumerate(kept):
         assert _opened(pages) == _opened(built[index]), queries[index]
@@ -209,3 +208,17 @@ def test_the_cache_drops_the_least_recently_used_shape(world: World) -> None:
     for shape in ("a", "b", "a", "c"):
         cache.compiled(shape, {"day": dt.date(2026, 1, 1)}, build)
     assert list(cache._shapes) == ["a", "c"]
+
+
+def test_a_plain_method_filter_is_bound_not_kept_per_value(world: World, compiles: list[str]) -> None:
+    from plans.api.filters import MaintenancePlanFilter
+    from plans.api.views import MaintenancePlanViewSet
+    from tests.plans.factories import make_plan
+
+    MaintenancePlanViewSet.hot_list.statements.clear()
+    assert statements._slottable(MaintenancePlanFilter, "nextDueTo")
+    assert not statements._slottable(JobViewSet.filterset_class, "jobType")
+    make_plan(world.a.team)
+    due = [world.api.get("/v1/maintenance-plans", {"nextDueTo": day}).data for day in ("2020-01-01", "2099-01-01")]
+    assert (len(due[0]), len(due[1])) == (0, 1)
+    assert len(compiles) == 2, "one shape for every date: built once (twice, with two sets of values)"

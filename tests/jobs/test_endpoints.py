@@ -270,6 +270,7 @@ def test_fast_list_rows_equal_the_serializer(world: World, wire: bool, monkeypat
         from jobs.api.views import JobViewSet
 
         monkeypatch.setattr(JobViewSet, "fetch_rows", staticmethod(list))
+        monkeypatch.setattr(JobViewSet.hot_list, "keep", False)
     from rest_framework.utils.encoders import JSONEncoder
 
     from core.wire import to_wire
