@@ -97,21 +97,37 @@ def wire_rows_of(sql: str, params: Sequence[Any], *, using: str = DEFAULT_DB_ALI
     It runs inside Django's cursor wrapper, so query logging, execute wrappers and error
     translation apply as to any query.
     """
+    return _rows_on(_held_cursor(using, wire=True), sql, params)
+
+
+def rows_of(sql: str, params: Sequence[Any], *, using: str = DEFAULT_DB_ALIAS) -> list[dict[str, Any]]:
+    """As `wire_rows_of`, with psycopg's own Python values (UUID, datetime, …; JSON as text, as Django
+    loads it for its `from_db_value`): for rows that become model instances."""
+    return _rows_on(_held_cursor(using, wire=False), sql, params)
+
+
+def _held_cursor(using: str, *, wire: bool) -> Any:
     connection = connections[using]
     connection.ensure_connection()
     raw = connection.connection
-    held = getattr(connection, "_wire_cursor", None)
+    attribute = "_wire_cursor" if wire else "_bound_cursor"
+    held = getattr(connection, attribute, None)
     if held is None or held[0] is not raw or held[1].closed:
         made = psycopg.Cursor(raw)  # server-side binding (Django's own cursors bind on the client)
-        for name, loader in _WIRE_LOADERS.items():
-            made.adapters.register_loader(name, loader)
-        held = connection._wire_cursor = (raw, made)  # type: ignore[attr-defined]
+        if wire:
+            for name, loader in _WIRE_LOADERS.items():
+                made.adapters.register_loader(name, loader)
+        held = (raw, made)
+        setattr(connection, attribute, held)
     connection.validate_thread_sharing()
     cursor: Any = held[1]
-    wrapped = connection.make_debug_cursor(cursor) if connection.queries_logged else connection.make_cursor(cursor)
-    wrapped.execute(sql, params)
-    names = [column.name for column in wrapped.description]
-    return [dict(zip(names, row, strict=True)) for row in wrapped.fetchall()]
+    return connection.make_debug_cursor(cursor) if connection.queries_logged else connection.make_cursor(cursor)
+
+
+def _rows_on(cursor: Any, sql: str, params: Sequence[Any]) -> list[dict[str, Any]]:
+    cursor.execute(sql, params)
+    names = [column.name for column in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 @dataclass(frozen=True)

@@ -37,7 +37,7 @@ from django.db import connections
 from django.db.models import QuerySet
 from rest_framework.request import Request
 
-from core.api.fast import wire_rows, wire_rows_of
+from core.api.fast import rows_of, wire_rows, wire_rows_of
 from core.api.filters import PAGINATION_PARAMS
 
 
@@ -162,6 +162,30 @@ class StatementCache:
         self._shapes.clear()
 
 
+def as_team(team: Any, pk: Any) -> Any:
+    """`team` with `pk` for its primary key (a slot while a shape is learnt): the caller, for tenancy."""
+    caller = copy.copy(team)
+    caller.pk = pk
+    return caller
+
+
+def kept_rows(
+    cache: StatementCache, shape: Hashable, values: Mapping[str, Any], build: Build, *, wire: bool = True
+) -> list[dict[str, Any]]:
+    """The rows of `build(values)` (a `.values()` queryset) through the statement kept for `shape`.
+
+    On PostgreSQL: as the wire sends them (`wire_rows_of`), or with psycopg's Python values
+    (`rows_of`, for model instances); elsewhere (SQLite), the ORM's rows of `build(values)`.
+    """
+    queryset = build(values) if connections["default"].vendor != "postgresql" else None
+    if queryset is not None:
+        return list(queryset)
+    compiled = cache.compiled(shape, values, build)
+    if compiled is None:
+        return []
+    return (wire_rows_of if wire else rows_of)(compiled[0], compiled[1])
+
+
 def _slottable(filterset_class: Any, name: str) -> bool:
     """A filter that only compares its field with the value (no method, no value deciding the form);
     a filter set names the methods that do no more in `plain_methods`."""
@@ -216,9 +240,7 @@ class HotList:
             values["after_value"], values["after_id"] = page.after
 
         def build(bound: Mapping[str, Any]) -> QuerySet[Any, Any]:
-            caller = copy.copy(team)
-            caller.pk = bound["team"]
-            queryset = view.scoped_queryset(caller)
+            queryset = view.scoped_queryset(as_team(team, bound["team"]))
             if filters:
                 filterset = filterset_class(data=data, queryset=queryset, request=request)
                 filterset.is_valid()  # valid: `cleaned_params` checked the same data

@@ -166,7 +166,7 @@ class JobViewSet(RetrieveMixin, TeamScopedViewSet):
             pk = uuid.UUID(str(self.kwargs[self.lookup_url_kwarg]))
         except ValueError:
             raise NotFound() from None
-        found = job_detail(self.get_queryset(), pk, fetch_rows=self.fetch_rows, context=self.get_serializer_context())
+        found = job_detail(self, pk, context=self.get_serializer_context())
         if found is None:
             raise NotFound()
         return envelope(found)
