@@ -66,13 +66,15 @@ class CredentialRateThrottle(BaseThrottle):
     @staticmethod
     def _count(key: str, period: int) -> int:
         client = getattr(cache, "client", None)
-        if isinstance(client, DefaultClient):  # Redis: one round trip, INCR and a first-time EXPIRE
+        if isinstance(client, DefaultClient):  # Redis: one INCR; the window's first also sets its expiry
             full_key = cache.make_key(key)
-            pipeline = client.get_client(write=True).pipeline(transaction=False)
-            pipeline.incr(full_key)
-            pipeline.expire(full_key, period + 1, nx=True)
-            count, _ = pipeline.execute()
-            return int(count)
+            redis = client.get_client(write=True)
+            count = int(redis.incr(full_key))
+            if count == 1:
+                # A worker dying between the two leaves a key without expiry: harmless, as the key
+                # names its window and the next window counts under another.
+                redis.expire(full_key, period + 1)
+            return count
         if cache.add(key, 1, timeout=period + 1):
             return 1
         try:

@@ -24,3 +24,35 @@ def test_limits_are_per_token(world: World) -> None:
         world.api.get("/v1/jobs")
     assert world.api.get("/v1/jobs").status_code == 429
     assert world.api_with(["jobs.read"]).get("/v1/jobs").status_code == 200
+
+
+def test_a_redis_window_counts_once_per_request_and_expires() -> None:
+    """On Redis (production's cache; the tests' default is in memory): one INCR per request, the
+    window's first setting its expiry."""
+    import uuid
+
+    from django.core.cache import cache
+
+    from core.api.throttling import CredentialRateThrottle
+
+    redis_cache = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": "redis://127.0.0.1:6379/9",
+            "OPTIONS": {"CLIENT_CLASS": "django_redis.client.DefaultClient"},
+        }
+    }
+    with override_settings(CACHES=redis_cache):
+        key = f"ratelimit:test-{uuid.uuid4()}:60:1"
+        assert [CredentialRateThrottle._count(key, 60) for _ in range(3)] == [1, 2, 3]
+        assert 0 < cache.ttl(key) <= 61
+        cache.delete(key)
+
+
+def test_the_usual_accept_headers_get_json_and_others_are_negotiated(world: World) -> None:
+    for accept in ("", "*/*", "application/json"):
+        answer = world.api.get("/v1/jobs", headers={"Accept": accept})
+        assert answer.status_code == 200 and answer.headers["Content-Type"] == "application/json", accept
+    assert world.api.get("/v1/jobs", headers={"Accept": "application/json; q=0.9, */*; q=0.1"}).status_code == 200
+    refused = world.api.get("/v1/jobs", headers={"Accept": "text/html"})
+    assert refused.status_code == 406 and "error" in refused.json, refused.json
