@@ -18,6 +18,7 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Model, QuerySet
 from psycopg.abc import Buffer
 from psycopg.adapt import Loader
+from psycopg.types.string import TextLoader
 
 from core.wire import DATETIME_FORMAT
 from core.wire import iso_datetime as iso_datetime  # hot rows format timestamps with the rest of this module
@@ -42,15 +43,12 @@ class _WireTimestampLoader(Loader):
 
     def load(self, data: Buffer) -> str:
         text = bytes(data).decode()
+        if len(text) == 29 and text[26:] == "+00":  # the usual case: all six digits of the fraction
+            return f"{text[:10]}T{text[11:26]}Z"
         if not text.endswith("+00"):  # not UTC after all: take the long way
             return dt.datetime.fromisoformat(text).astimezone(dt.UTC).strftime(DATETIME_FORMAT)
         seconds, _, fraction = text[:-3].partition(".")
         return f"{seconds[:10]}T{seconds[11:]}.{fraction.ljust(6, '0')}Z"
-
-
-class _WireTextLoader(Loader):
-    def load(self, data: Buffer) -> str:
-        return bytes(data).decode()
 
 
 class _WireJSONLoader(Loader):
@@ -62,8 +60,8 @@ class _WireJSONLoader(Loader):
 
 _WIRE_LOADERS: dict[str, type[Loader]] = {
     "timestamptz": _WireTimestampLoader,
-    "date": _WireTextLoader,
-    "uuid": _WireTextLoader,
+    "date": TextLoader,  # psycopg's own loader of text (its C version): the value as PostgreSQL prints it
+    "uuid": TextLoader,
     "json": _WireJSONLoader,
     "jsonb": _WireJSONLoader,
 }
@@ -124,9 +122,17 @@ def _held_cursor(using: str, *, wire: bool) -> Any:
     return connection.make_debug_cursor(cursor) if connection.queries_logged else connection.make_cursor(cursor)
 
 
+_COLUMN_NAMES: dict[str, tuple[str, ...]] = {}  # a statement's column names (psycopg builds `description` anew)
+
+
 def _rows_on(cursor: Any, sql: str, params: Sequence[Any]) -> list[dict[str, Any]]:
     cursor.execute(sql, params)
-    names = [column.name for column in cursor.description]
+    names = _COLUMN_NAMES.get(sql)
+    if names is None:
+        names = tuple(column.name for column in cursor.description)
+        if len(_COLUMN_NAMES) >= 1024:
+            _COLUMN_NAMES.clear()
+        _COLUMN_NAMES[sql] = names
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
