@@ -90,18 +90,23 @@ def wire_rows_of(sql: str, params: Sequence[Any], *, using: str = DEFAULT_DB_ALI
     """Run `sql` (compiled by the ORM, PostgreSQL) on the connection's wire cursor: its rows as dicts.
 
     The wire cursor is made once per database connection, with the loaders above registered once,
-    and binds parameters on the server, so psycopg prepares a statement it has run a few times
-    (`prepare_threshold`): PostgreSQL plans a hot page's join once per connection, not per request.
+    and binds parameters on the server, so psycopg prepares each statement at its first run, and
+    PostgreSQL makes its generic plan once per connection (`plan_cache_mode`, config.settings):
+    a hot page's join is planned once per connection, not per request.
     It runs inside Django's cursor wrapper, so query logging, execute wrappers and error
     translation apply as to any query.
     """
-    return _rows_on(_held_cursor(using, wire=True), sql, params)
+    rows = _rows_on(_held_cursor(using, wire=True), sql, params)
+    _log_prepared(using, sql, params)
+    return rows
 
 
 def rows_of(sql: str, params: Sequence[Any], *, using: str = DEFAULT_DB_ALIAS) -> list[dict[str, Any]]:
     """As `wire_rows_of`, with psycopg's own Python values (UUID, datetime, …; JSON as text, as Django
     loads it for its `from_db_value`): for rows that become model instances."""
-    return _rows_on(_held_cursor(using, wire=False), sql, params)
+    rows = _rows_on(_held_cursor(using, wire=False), sql, params)
+    _log_prepared(using, sql, params)
+    return rows
 
 
 def _held_cursor(using: str, *, wire: bool) -> Any:
@@ -112,6 +117,7 @@ def _held_cursor(using: str, *, wire: bool) -> Any:
     held = getattr(connection, attribute, None)
     if held is None or held[0] is not raw or held[1].closed:
         made = psycopg.Cursor(raw)  # server-side binding (Django's own cursors bind on the client)
+        raw.prepare_threshold = 0  # prepared at its first run (only server-binding cursors prepare)
         if wire:
             for name, loader in _WIRE_LOADERS.items():
                 made.adapters.register_loader(name, loader)
@@ -120,6 +126,14 @@ def _held_cursor(using: str, *, wire: bool) -> Any:
     connection.validate_thread_sharing()
     cursor: Any = held[1]
     return connection.make_debug_cursor(cursor) if connection.queries_logged else connection.make_cursor(cursor)
+
+
+def _log_prepared(using: str, sql: str, params: Sequence[Any]) -> None:
+    """Django logs a query as psycopg last sent it, which is nothing for a prepared statement (sent by
+    name): log it as the ORM's other queries are, with its values (tests and debug pages read it)."""
+    connection = connections[using]
+    if connection.queries_logged and connection.queries_log and connection.queries_log[-1]["sql"] is None:
+        connection.queries_log[-1]["sql"] = connection.ops.compose_sql(sql, params)
 
 
 _COLUMN_NAMES: dict[str, tuple[str, ...]] = {}  # a statement's column names (psycopg builds `description` anew)

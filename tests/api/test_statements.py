@@ -222,3 +222,19 @@ def test_a_plain_method_filter_is_bound_not_kept_per_value(world: World, compile
     due = [world.api.get("/v1/maintenance-plans", {"nextDueTo": day}).data for day in ("2020-01-01", "2099-01-01")]
     assert (len(due[0]), len(due[1])) == (0, 1)
     assert len(compiles) == 2, "one shape for every date: built once (twice, with two sets of values)"
+
+
+def test_a_kept_statement_is_prepared_and_planned_once(world: World) -> None:
+    """PostgreSQL plans the page's join once per connection (its generic plan), not per request."""
+    _jobs(world)
+    for status in ("PENDING", "ASSIGNED", "COMPLETED"):
+        world.api.get("/v1/jobs", {"status": status})
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW plan_cache_mode")
+        assert cursor.fetchone() == ("force_generic_plan",)
+        cursor.execute(
+            "SELECT generic_plans, custom_plans FROM pg_prepared_statements "
+            "WHERE statement LIKE %s AND statement LIKE %s",
+            ['SELECT "jobs_job"."id"%', '%"jobs_job"."status" = $2%'],
+        )
+        assert cursor.fetchall() == [(3, 0)]
