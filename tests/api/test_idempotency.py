@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connection
 
 from jobs.models import Job
 from tests.conftest import Api, World
 from tests.factories import JobTypeFactory
+from tests.threads import run_together
 
 
 def test_same_key_same_body_replays_the_first_answer(world: World) -> None:
@@ -51,21 +49,12 @@ def test_validation_errors_are_replayed_too(world: World) -> None:
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_duplicates_create_one_row(world: World) -> None:
     JobTypeFactory(team=world.a.team, key="visit")
-    barrier = threading.Barrier(6)
-    statuses: list[int] = []
 
-    def send() -> None:
-        try:
-            barrier.wait()
-            response = Api(world.a.token).post("/v1/jobs", {"jobType": "visit"}, headers={"Idempotency-Key": "race"})
-            statuses.append(response.status_code)
-        finally:
-            connection.close()
+    def send() -> int:
+        return (
+            Api(world.a.token).post("/v1/jobs", {"jobType": "visit"}, headers={"Idempotency-Key": "race"}).status_code
+        )
 
-    threads = [threading.Thread(target=send) for _ in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    statuses = run_together(send, count=6)
     assert Job.objects.count() == 1
     assert statuses == [201] * 6, "duplicates wait for the first and replay its answer"

@@ -21,6 +21,7 @@ from plans import worker
 from plans.models import OccurrenceStatus, PlanOccurrence
 from tests.factories import MembershipFactory, TeamFactory, UserFactory
 from tests.plans.factories import TODAY, make_plan
+from tests.threads import run_together
 from webhooks.models import WebhookEvent
 
 
@@ -65,26 +66,8 @@ def test_two_workers_racing_over_many_batches_make_each_job_once_with_its_histor
     ]
     per_rule = {"FREQ=WEEKLY": 5, "FREQ=MONTHLY": 1, "FREQ=YEARLY": 1}  # dates from TODAY to 28 days ahead
     expected = sum(per_rule[plan.rrule] for plan in plans)
-    barrier = threading.Barrier(2)
-    results: list[int] = []
-    errors: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            barrier.wait()
-            results.append(worker.create_due_jobs(today=TODAY))
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            connection.close()
-
     with mock.patch.object(worker, "BATCH", 5):  # 24 plans: five batches each worker walks
-        threads = [threading.Thread(target=run) for _ in range(2)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=120)
-    assert not errors, errors
+        results = run_together(lambda: worker.create_due_jobs(today=TODAY))
     assert sum(results) == expected == Job.objects.count(), results
     assert PlanOccurrence.objects.filter(status=OccurrenceStatus.JOB_CREATED, job__isnull=False).count() == expected
     assigned = Job.objects.filter(assigned_to=engineer, status=JobStatus.ASSIGNED).count()

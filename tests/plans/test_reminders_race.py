@@ -14,12 +14,12 @@ from collections import Counter
 
 import pytest
 from django.core import mail
-from django.db import connection
 
 from plans import recurrence, worker
 from plans.models import PlanOccurrence
 from tests.factories import TeamFactory
 from tests.plans.factories import TODAY, make_plan
+from tests.threads import run_together
 from webhooks.models import EventType, WebhookEvent
 
 
@@ -45,23 +45,8 @@ def test_two_reminder_passes_racing_send_each_visits_email_once(monkeypatch: pyt
 
     monkeypatch.setattr(recurrence, "team_today", today_once_both_have_read)
     three_days_before = dt.datetime.combine(TODAY + dt.timedelta(days=7), dt.time(12), tzinfo=dt.UTC)
-    sent: list[int] = []
-    errors: list[BaseException] = []
-
-    def reminder_pass() -> None:
-        try:
-            sent.append(worker.send_due_reminders(now=three_days_before))
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=reminder_pass) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not errors, errors
+    # The passes hold themselves (above), so the helper's barrier is not needed.
+    sent = run_together(lambda: worker.send_due_reminders(now=three_days_before), start_together=False, timeout=60)
     assert not barrier.broken, "both passes read the visits before either claimed one"
 
     assert sum(sent) == 3, sent
