@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import re
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping
@@ -85,7 +86,7 @@ def slot(value: Any, *, other: bool = False) -> Any | None:
 
 @dataclass(frozen=True)
 class Statement:
-    """A shape's SQL; each parameter a slot's name (`True, name`) or a constant (`False, value`)."""
+    """A shape's SQL, its constants written in; each parameter a slot's name (`True, name`)."""
 
     sql: str
     sources: tuple[tuple[bool, Any], ...]
@@ -131,7 +132,32 @@ def learn(values: Mapping[str, Any], build: Build) -> Statement | object:
             return _UNCACHEABLE
         else:
             sources.append((False, param_a))
-    return Statement(a[0], tuple(sources))
+    return _with_constants_written(a[0], sources, using=build(first).db)
+
+
+_PLACEHOLDER = re.compile(r"%%|%s")
+
+
+def _with_constants_written(sql: str, sources: list[tuple[bool, Any]], *, using: str) -> Statement:
+    """The statement with each constant written into its SQL as a literal, only the slots bound.
+
+    The statement is planned once, generically (`config.settings`: `plan_cache_mode`): a constant
+    left as a parameter hides it from the planner, and `COALESCE(next_due_on, $2)` no longer
+    matches the index on `COALESCE(next_due_on, '9999-12-31')` (the plans list sorted a team's
+    plans instead of reading its index in order). Literals are written by psycopg, as Django's
+    debug SQL is (`compose_sql`).
+    """
+    compose = connections[using].ops.compose_sql
+    constants = iter([value for is_slot, value in sources if not is_slot])
+    slots = iter(sources)
+
+    def written(match: re.Match[str]) -> str:
+        if match.group() == "%%":
+            return "%%"
+        is_slot, _ = next(slots)
+        return "%s" if is_slot else compose("%s", [next(constants)]).replace("%", "%%")
+
+    return Statement(_PLACEHOLDER.sub(written, sql), tuple(source for source in sources if source[0]))
 
 
 class StatementCache:

@@ -238,3 +238,25 @@ def test_a_kept_statement_is_prepared_and_planned_once(world: World) -> None:
             ['SELECT "jobs_job"."id"%', '%"jobs_job"."status" = $2%'],
         )
         assert cursor.fetchall() == [(3, 0)]
+
+
+def test_constants_are_written_into_the_statement(world: World) -> None:
+    """Planned generically, a constant left as a parameter would hide an expression index (the
+    sort's `COALESCE(scheduled_date, <sentinel>)`): constants are literals, only slots are bound."""
+    from django.db.models import F, Value
+    from django.db.models.functions import Coalesce
+
+    def build(values: dict[str, Any]) -> Any:
+        jobs = Job.objects.filter(team_id=values["team"], notes="100% done").alias(
+            day=Coalesce(F("scheduled_date"), Value(dt.date(9999, 12, 31)))
+        )
+        return jobs.order_by("day").values("id")
+
+    found = learn({"team": world.a.team.pk}, build)
+    assert isinstance(found, statements.Statement)
+    assert "'9999-12-31'::date" in found.sql and "'100%% done'" in found.sql
+    assert found.sql.count("%s") == 1 and found.bind({"team": world.b.team.pk}) == [world.b.team.pk]
+    JobFactory(team=world.b.team, notes="100% done")
+    from core.api.fast import wire_rows_of
+
+    assert len(wire_rows_of(found.sql, found.bind({"team": world.b.team.pk}))) == 1
