@@ -147,7 +147,7 @@ def _with_constants_written(sql: str, sources: list[tuple[bool, Any]], *, using:
     plans instead of reading its index in order). Literals are written by psycopg, as Django's
     debug SQL is (`compose_sql`).
     """
-    compose = connections[using].ops.compose_sql
+    compose = connections[using].ops.compose_sql  # type: ignore[attr-defined]  # PostgreSQL's operations
     constants = iter([value for is_slot, value in sources if not is_slot])
     slots = iter(sources)
 
