@@ -89,7 +89,8 @@ def start_flow_group(*, job: Job) -> FlowGroup | None:
     if not templates:
         return None
     now = timezone.now()
-    with transaction.atomic():
+    # In the completion's transaction no savepoint is needed: a failure here fails the whole completion.
+    with transaction.atomic(savepoint=False):
         group = FlowGroup.objects.create(team_id=job.team_id, job=job, job_completed_at=job.completed_at or now)
         flows = Flow.objects.bulk_create(
             [

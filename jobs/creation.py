@@ -21,6 +21,7 @@ from core.timerange import team_zone
 from jobs.models import Job, JobEvent, JobStatus, JobType
 from jobs.rules import check_assignable, link_issues, raise_issues
 from jobs.schemas import validate_payload
+from jobs.selectors import new_job_details
 from projects.models import Client, Project, Site
 from webhooks.models import EventType
 from webhooks.services import record_events
@@ -103,7 +104,10 @@ def create_jobs_bulk(*, actor: Actor, jobs: Sequence[NewJob]) -> list[Job]:
             checked.add((new.team.pk, new.engineer.pk))
     with transaction.atomic():
         Job.objects.bulk_create(built)
-        JobEvent.objects.bulk_create([_history(job, actor, None, JobStatus.PENDING, job.created_at) for job in built])
+        history = [_history(job, actor, None, JobStatus.PENDING, job.created_at) for job in built]
+        JobEvent.objects.bulk_create(history)
+        for job, created in zip(built, history, strict=True):
+            new_job_details(job, history=created)  # the event shows them without reading them back
         record_events(EventType.JOB_CREATED, built)
         assigned = [(job, new.engineer) for job, new in zip(built, jobs, strict=True) if new.engineer is not None]
         if assigned:

@@ -46,16 +46,49 @@ def _timeline() -> tuple[Prefetch, Prefetch]:
 
 def with_details(jobs: list[Job]) -> list[Job]:
     """Jobs just written, in hand, with what `jobs_for` loads for a detail (relations, timeline,
-    photos, signature): a query per relation for all of them; relations already on the instances
-    are not read again."""
+    photos, signature): a query per relation for all of them. What the instances already hold is not
+    read again: a relation cached on them (the job type a write locked the row with), a relation
+    whose id is null on every job (nothing to read), and the details of a job just created
+    (`new_job_details`)."""
+    stale = []
     for job in jobs:
-        # A job written twice in one transaction (created, then assigned) shows its timeline and photos
-        # as they are now: drop what an earlier event prefetched (Django keeps it per instance).
-        cache = getattr(job, "_prefetched_objects_cache", {})
-        cache.pop("events", None)
-        cache.pop("attachments", None)
-    prefetch_related_objects(jobs, *JOB_RELATIONS, "signature", *_timeline())
+        if not job.__dict__.pop(_DETAILS_CURRENT, False):
+            stale.append(job)
+            # A job written twice in one transaction (created, then assigned) shows its timeline and
+            # photos as they are now: drop what an earlier event prefetched (Django keeps it per instance).
+            cache = getattr(job, "_prefetched_objects_cache", {})
+            cache.pop("events", None)
+            cache.pop("attachments", None)
+    for name in JOB_RELATIONS:
+        field = getattr(Job, name).field  # the foreign key
+        if wanted := [job for job in jobs if getattr(job, field.attname) is not None and not field.is_cached(job)]:
+            prefetch_related_objects(wanted, name)
+    signature = Job.signature.related  # the reverse one-to-one
+    if unread := [job for job in jobs if not signature.is_cached(job)]:
+        prefetch_related_objects(unread, "signature")
+    if stale:
+        prefetch_related_objects(stale, *_timeline())
     return jobs
+
+
+# Set on a job whose timeline, photos and signature in hand are current (`new_job_details`); taken by
+# the next `with_details`, so a later write in the same transaction reads them again.
+_DETAILS_CURRENT = "_jobs_details_current"
+
+
+def new_job_details(job: Job, *, history: JobEvent) -> None:
+    """Record on a job just created (its row inserted in this transaction) what its detail shows,
+    known without reading: its timeline is the history row it was created with, and it has no photos
+    and no signature (nothing else can refer to a row not yet committed)."""
+    if not hasattr(job, "_prefetched_objects_cache"):
+        job._prefetched_objects_cache = {}  # type: ignore[attr-defined]
+    for name, rows in (("events", [history]), ("attachments", [])):
+        rows_of_job = getattr(job, name).get_queryset()  # kept as `prefetch_related_objects` keeps what it read
+        rows_of_job._result_cache = rows
+        rows_of_job._prefetch_done = True
+        job._prefetched_objects_cache[name] = rows_of_job  # type: ignore[attr-defined]
+    Job.signature.related.set_cached_value(job, None)
+    job.__dict__[_DETAILS_CURRENT] = True
 
 
 def attachments_for(*, team: Team, job: Job | None = None) -> QuerySet[JobAttachment]:

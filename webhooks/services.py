@@ -193,11 +193,9 @@ def record_events(event_type: EventType, objs: Sequence[models.Model]) -> list[W
     with transaction.atomic(savepoint=False):
         for team_id, group in by_team.items():
             team: Team = group[0].team  # type: ignore[attr-defined]
-            endpoints = [
-                endpoint
-                for endpoint in WebhookEndpoint.objects.filter(team_id=team_id, active=True).order_by("created_at")
-                if endpoint.wants(event_type)
-            ]
+            # A delivery needs the endpoint's id alone (its secrets and URL are read when it is sent).
+            subscribed = WebhookEndpoint.objects.filter(team_id=team_id, active=True).only("id", "enabled_events")
+            endpoints = [endpoint for endpoint in subscribed.order_by("created_at") if endpoint.wants(event_type)]
             shown = object_jsons(team, group)
             events = [_built_event(team, str(event_type), obj, data) for obj, data in zip(group, shown, strict=True)]
             if len(events) == 1:
