@@ -107,7 +107,7 @@ def create_jobs_bulk(*, actor: Actor, jobs: Sequence[NewJob]) -> list[Job]:
         history = [_history(job, actor, None, JobStatus.PENDING, job.created_at) for job in built]
         JobEvent.objects.bulk_create(history)
         for job, created in zip(built, history, strict=True):
-            new_job_details(job, history=created)  # the event shows them without reading them back
+            new_job_details(job, history=[created])  # its event shows them without reading them back
         record_events(EventType.JOB_CREATED, built)
         assigned = [(job, new.engineer) for job, new in zip(built, jobs, strict=True) if new.engineer is not None]
         if assigned:
@@ -117,12 +117,14 @@ def create_jobs_bulk(*, actor: Actor, jobs: Sequence[NewJob]) -> list[Job]:
             Job.objects.bulk_update(
                 [job for job, _ in assigned], ["status", "assigned_to", "assigned_at", "updated_at"]
             )
-            JobEvent.objects.bulk_create(
-                [
-                    _history(job, actor, JobStatus.PENDING, JobStatus.ASSIGNED, now, f"Assigned to {engineer}")
-                    for job, engineer in assigned
-                ]
-            )
+            moves = [
+                _history(job, actor, JobStatus.PENDING, JobStatus.ASSIGNED, now, f"Assigned to {engineer}")
+                for job, engineer in assigned
+            ]
+            JobEvent.objects.bulk_create(moves)
+            created_of = {created.job_id: created for created in history}
+            for (job, _), moved in zip(assigned, moves, strict=True):
+                new_job_details(job, history=[created_of[job.pk], moved])
             record_events(EventType.JOB_ASSIGNED, [job for job, _ in assigned])
     return built
 

@@ -177,7 +177,7 @@ def reschedule_job(
     if scheduled_date is UNSET and not window_given:
         raise InvalidInputError("Give scheduledDate, a window (scheduledStart and scheduledEnd), or both.", "")
     with transaction.atomic():
-        locked = Job.objects.select_for_update(of=("self",)).select_related("team").get(pk=job.pk)
+        locked = _lock(job)
         if locked.status not in RESCHEDULABLE:
             raise StateConflictError(f"Cannot reschedule a job that is {locked.status}.", "status")
         if window_given:
@@ -227,13 +227,16 @@ def _transition(
 
 
 def _lock(job: Job) -> Job:
-    """The job's row, locked, read now. Only the job's row is locked; its team (the event needs it), its
-    type and its signature come joined to it, which its event's representation shows (three small
-    joins cost PostgreSQL nothing to plan; a query each would cost far more)."""
-    return Job.objects.select_for_update(of=("self",)).select_related(*LOCKED_WITH).get(pk=job.pk)
-
-
-LOCKED_WITH = ("team", "job_type", "signature")
+    """The job's row, locked and read now, with what its event shows joined to it: its team (the event
+    needs it), its type and its signature (small joins PostgreSQL plans at once; a query each would cost
+    far more). Only the job's row is locked. The team and type the caller's instance already holds are
+    taken from it instead (neither changes once the job exists)."""
+    kept = [name for name in ("team", "job_type") if getattr(Job, name).field.is_cached(job)]
+    joined = [name for name in ("team", "job_type", "signature") if name not in kept]
+    locked = Job.objects.select_for_update(of=("self",)).select_related(*joined).get(pk=job.pk)
+    for name in kept:
+        setattr(locked, name, getattr(job, name))
+    return locked
 
 
 def _move(job: Job, actor: Actor, to_status: JobStatus, note: str, announce: bool, **changes: Any) -> Job:
