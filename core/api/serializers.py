@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -214,6 +215,24 @@ class TeamMemberField(TeamPrimaryKeyField):
 
     def to_internal_value(self, data: Any) -> Any:
         return super().to_internal_value(data).user
+
+
+class FieldsBuiltOnce:
+    """For an output `ModelSerializer`: its fields are built from the model once per class and copied
+    for each use (as DRF copies declared fields), instead of introspecting the model for every object:
+    for a one-object answer (a write's event and answer) building the fields cost more than showing them.
+
+    Only for serializers whose fields depend on the class alone (not on the context or the instance)
+    and are made by their constructors (a copy is made from the constructor's arguments).
+    """
+
+    def get_fields(self) -> dict[str, Any]:
+        cls = type(self)
+        built: dict[str, Any] | None = cls.__dict__.get("_fields_built_once")
+        if built is None:
+            built = super().get_fields()  # type: ignore[misc]
+            cls._fields_built_once = built  # type: ignore[attr-defined]
+        return copy.deepcopy(built)
 
 
 class ActorSerializer(serializers.Serializer[Any]):

@@ -9,6 +9,7 @@ from assets.models import Asset
 from core.api.serializers import (
     ActorSerializer,
     ClientBriefSerializer,
+    FieldsBuiltOnce,
     InputSerializer,
     JSONObjectField,
     SiteBriefSerializer,
@@ -60,7 +61,7 @@ class JobTypeUpdateSerializer(InputSerializer):
     active = serializers.BooleanField(required=False)
 
 
-class JobEventSerializer(serializers.ModelSerializer[JobEvent]):
+class JobEventSerializer(FieldsBuiltOnce, serializers.ModelSerializer[JobEvent]):
     actor = serializers.SerializerMethodField()
 
     class Meta:
@@ -86,7 +87,7 @@ class AssetBriefSerializer(serializers.Serializer[Any]):
     serial_number = serializers.CharField(allow_blank=True)  # null when the asset has none
 
 
-class JobSerializer(serializers.ModelSerializer[Job]):
+class JobSerializer(FieldsBuiltOnce, serializers.ModelSerializer[Job]):
     job_type_id = serializers.UUIDField()
     client = ClientBriefSerializer(allow_null=True, help_text="Short summary of `clientId`.")
     site = SiteBriefSerializer(allow_null=True, help_text="Short summary of `siteId`.")
@@ -119,7 +120,7 @@ class FileLinkSerializer(serializers.Serializer[Any]):
     expires_at = serializers.DateTimeField()
 
 
-class JobAttachmentSerializer(serializers.ModelSerializer[JobAttachment]):
+class JobAttachmentSerializer(FieldsBuiltOnce, serializers.ModelSerializer[JobAttachment]):
     job_id = serializers.UUIDField()
     file = serializers.SerializerMethodField(help_text="The photo as uploaded.")
     thumbnail = serializers.SerializerMethodField(help_text="A JPEG at most 320 px a side (null for HEIC).")
@@ -152,7 +153,7 @@ class JobAttachmentSerializer(serializers.ModelSerializer[JobAttachment]):
         return actor_data(attachment.uploaded_by_user, attachment.uploaded_by_key)
 
 
-class JobSignatureSerializer(serializers.ModelSerializer[JobSignature]):
+class JobSignatureSerializer(FieldsBuiltOnce, serializers.ModelSerializer[JobSignature]):
     image = serializers.SerializerMethodField(help_text="The signature as a PNG.")
 
     class Meta:

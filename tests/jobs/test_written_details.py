@@ -10,14 +10,17 @@ from __future__ import annotations
 import json
 import uuid
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
+from rest_framework.serializers import ModelSerializer
 
 from accounts.models import Actor, APIKey, User
 from core.related import load_related
 from jobs import selectors, services
+from jobs.api.serializers import JobAttachmentSerializer, JobDetailSerializer, JobEventSerializer, JobSerializer
 from jobs.creation import NewJob, create_jobs_bulk
 from jobs.models import Job, JobEvent
 from projects.models import Client
@@ -146,3 +149,27 @@ def test_load_related_reads_every_relation_in_one_query_and_skips_what_it_need_n
         load_related([(events, "actor_user")], {User: ("is_active",)})
     with pytest.raises(LookupError, match="No columns"):
         load_related([([by_other], "job")], {User: ("full_name",)})
+
+
+@pytest.mark.parametrize(
+    "serializer_class", [JobDetailSerializer, JobSerializer, JobEventSerializer, JobAttachmentSerializer]
+)
+def test_serializers_built_once_show_what_a_build_per_object_shows(world: World, serializer_class: Any) -> None:
+    job = Job.objects.get(pk=_job_with_everything(world).pk)
+    selectors.with_details([job])
+    shown = {JobEventSerializer: job.events.all(), JobAttachmentSerializer: job.attachments.all()}
+    objs = list(shown.get(serializer_class, [job]))
+    built_per_object = type("PerObject", (serializer_class,), {"get_fields": ModelSerializer.get_fields})
+    for _ in range(2):  # the first use builds the fields, the second copies them
+        for obj in objs:
+            assert unsigned(serializer_class(obj).data) == unsigned(built_per_object(obj).data)
+    assert "_fields_built_once" in vars(serializer_class)
+
+
+def unsigned(data: Any) -> Any:
+    """Serializer output with each signed link's expiry and signature dropped (both vary with time)."""
+    if isinstance(data, dict):
+        return {k: urlsplit(v).path if k == "url" else unsigned(v) for k, v in data.items() if k != "expires_at"}
+    if isinstance(data, list):
+        return [unsigned(item) for item in data]
+    return data
