@@ -232,7 +232,16 @@ class FieldsBuiltOnce:
         if built is None:
             built = super().get_fields()  # type: ignore[misc]
             cls._fields_built_once = built  # type: ignore[attr-defined]
-        return copy.deepcopy(built)
+        return {name: _copy_of(field) for name, field in built.items()}
+
+
+def _copy_of(field: Any) -> Any:
+    """A fresh, unbound copy of `field`: made from its constructor's arguments again, as DRF's deep copy
+    makes it, without copying arguments no field changes (a leaf's names, flags and choices); a nested
+    serializer is deep-copied, its own fields and child with it."""
+    if isinstance(field, serializers.BaseSerializer):
+        return copy.deepcopy(field)
+    return type(field)(*field._args, **field._kwargs)
 
 
 class ActorSerializer(serializers.Serializer[Any]):
