@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import functools
 import logging
 import os
 import random
 import socket
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
@@ -32,9 +33,12 @@ from django.db import OperationalError, transaction
 from django.db.models import Model, Q, QuerySet
 from django.utils import timezone
 from django.utils.module_loading import autodiscover_modules
-from django_tasks import DEFAULT_TASK_BACKEND_ALIAS
-from django_tasks.signals import task_finished, task_started
-from django_tasks_db.models import DBTaskResult
+from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, task_backends
+from django_tasks.base import Task
+from django_tasks.signals import task_enqueued, task_finished, task_started
+from django_tasks.utils import normalize_json
+from django_tasks_db import DatabaseBackend
+from django_tasks_db.models import DBTaskResult, get_date_max
 from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
 
 logger = logging.getLogger("shocking.work")
@@ -170,6 +174,31 @@ def requeue(rows: QuerySet[W], enqueue: Callable[[W], None], what: str) -> int:
     if count:
         logger.info("Re-queued %s stalled %s.", count, what)
     return count
+
+
+def enqueue_all(task: Task[Any, Any], calls: Sequence[tuple[Any, ...]]) -> None:
+    """`task.enqueue(*args)` for each `args` of `calls`, visible to workers only if the caller's
+    transaction commits (the outbox): on the database backend the task rows are written in that
+    transaction with one INSERT (as `enqueue` writes each one: the same columns, the same log line);
+    any other backend is called after commit, so it never sees rolled-back rows.
+    """
+    backend = task_backends[task.backend]
+    if not isinstance(backend, DatabaseBackend):
+        for args in calls:
+            transaction.on_commit(functools.partial(task.enqueue, *args))
+        return
+    backend.validate_task(task)
+    rows = [
+        DBTaskResult(
+            id=backend._get_id(), args_kwargs=normalize_json({"args": args, "kwargs": {}}), priority=task.priority,
+            task_path=task.module_path, queue_name=task.queue_name, backend_name=backend.alias,
+            run_after=task.run_after or get_date_max(),  # as the model's pre_save signal sets it (not sent here)
+        )
+        for args in calls
+    ]  # fmt: skip
+    DBTaskResult.objects.bulk_create(rows)
+    for row in rows:
+        task_enqueued.send(type(backend), task_result=row.task_result)
 
 
 # --- The queue loop -----------------------------------------------------------------------------

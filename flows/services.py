@@ -11,7 +11,7 @@ from accounts.models import Actor, Team
 from core.exceptions import InvalidInputError, StateConflictError
 from flows.documents import check_template
 from flows.models import Flow, FlowGroup, FlowKind, FlowStatus, FlowTemplate, RecipientRule
-from flows.tasks import enqueue_flow
+from flows.tasks import enqueue_flow, enqueue_flows
 from flows.worker import refresh_group_status
 from jobs.models import Job, JobStatus, JobType
 
@@ -107,8 +107,7 @@ def start_flow_group(*, job: Job) -> FlowGroup | None:
                 for template in templates
             ]
         )
-        for flow in flows:
-            enqueue_flow(flow)
+        enqueue_flows(flows)
     return group
 
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Sequence
 
 from django.db import transaction
 from django_tasks import task, task_backends
 from django_tasks_db import DatabaseBackend
 
-from core.work import register_queue
+from core.work import enqueue_all, register_queue
 from flows.models import Flow
 
 QUEUE = "flows"
@@ -35,6 +36,11 @@ def enqueue_flow(flow: Flow, run_after: dt.datetime | None = None) -> None:
     else:
         flow_id = str(flow.pk)
         transaction.on_commit(lambda: runnable.enqueue(flow_id))
+
+
+def enqueue_flows(flows: Sequence[Flow]) -> None:
+    """`enqueue_flow` for several flows at once (their task rows in one INSERT on the database backend)."""
+    enqueue_all(process_flow_task, [(str(flow.pk),) for flow in flows])
 
 
 def _sweep() -> int:

@@ -27,7 +27,7 @@ from webhooks.models import (
 from webhooks.payloads import object_json, object_jsons
 from webhooks.signing import decrypt_secret, encrypt_secret, new_secret
 from webhooks.targets import UnsafeTargetError, validate_url
-from webhooks.tasks import enqueue_delivery
+from webhooks.tasks import enqueue_deliveries, enqueue_delivery
 
 logger = logging.getLogger("shocking.webhooks")
 
@@ -166,6 +166,24 @@ def _deliver(event: WebhookEvent, endpoints: Iterable[WebhookEndpoint]) -> list[
     return deliveries
 
 
+def _deliver_all(events: Sequence[WebhookEvent], endpoints: Sequence[WebhookEndpoint]) -> None:
+    """A delivery of each event to each endpoint, as `_deliver` makes them, the rows and their tasks
+    written with one INSERT each (the plans' daily pass records hundreds of events)."""
+    if len(events) * len(endpoints) <= 1:
+        for event in events:
+            _deliver(event, endpoints)
+        return
+    deliveries = [
+        WebhookDelivery(team_id=event.team_id, endpoint=endpoint, event=event)
+        for event in events
+        for endpoint in endpoints
+    ]
+    for delivery in deliveries:
+        delivery.updated_at = delivery.created_at  # as `TeamOwnedModel.save` stamps a new row
+    WebhookDelivery.objects.bulk_create(deliveries)
+    enqueue_deliveries(deliveries)
+
+
 def record_event(event_type: EventType, obj: models.Model) -> WebhookEvent:
     """Emit `event_type` about `obj` (the transactional outbox); call it inside the change's transaction.
 
@@ -202,8 +220,8 @@ def record_events(event_type: EventType, objs: Sequence[models.Model]) -> list[W
                 events[0].save(force_insert=True)
             else:
                 WebhookEvent.objects.bulk_create(events)
+            _deliver_all(events, endpoints)
             for obj, event in zip(group, events, strict=True):
-                _deliver(event, endpoints)
                 recorded[id(obj)] = event
     return [recorded[id(obj)] for obj in objs]
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import time
 import uuid
+from collections.abc import Sequence
 
 from django.db import transaction
 from django_tasks import task, task_backends
 from django_tasks_db import DatabaseBackend
 
-from core.work import register_queue
+from core.work import enqueue_all, register_queue
 from webhooks.models import WebhookDelivery
 
 QUEUE = "webhooks"
@@ -32,6 +33,11 @@ def enqueue_delivery(delivery: WebhookDelivery, run_after: dt.datetime | None = 
     else:
         delivery_id = str(delivery.pk)
         transaction.on_commit(lambda: runnable.enqueue(delivery_id))
+
+
+def enqueue_deliveries(deliveries: Sequence[WebhookDelivery]) -> None:
+    """`enqueue_delivery` for several deliveries at once (their task rows in one INSERT on the database backend)."""
+    enqueue_all(deliver_webhook_task, [(str(delivery.pk),) for delivery in deliveries])
 
 
 # Retention runs with the sweep, at most once per this many seconds per worker process.
