@@ -11,9 +11,11 @@ that point at it, as `prefetch_related_objects` would have cached the whole row.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import connections, models
+
+_M = TypeVar("_M", bound=models.Model)
 
 # Text columns only: every part of the `UNION ALL` must give each position the same type.
 _TEXT_FIELDS = (models.CharField, models.TextField)
@@ -98,6 +100,52 @@ def _read(
             instance = model.from_db(using, attnames, values)
             found[(model, instance.pk)] = instance
     return found
+
+
+def rows_pointing_at(model: type[_M], key: str, targets: Sequence[models.Model], *, using: str = "default") -> list[_M]:
+    """The rows of `model` whose foreign key `key` points at one of `targets`, whole and in the
+    model's default order: what `model.objects.filter(<key>__in=targets)` returns, without building
+    and compiling a queryset (several times the cost of the query itself for a few rows).
+
+    The statement is built from the model's metadata (its columns, its `Meta.ordering`); values
+    pass through the same converters the ORM applies.
+    """
+    if not targets:
+        return []
+    connection = connections[using]
+    fields = model._meta.concrete_fields
+    field = model._meta.get_field(key)
+    if not isinstance(field, models.ForeignKey) or not field.target_field.primary_key:
+        raise TypeError(f"{model.__name__}.{key} is not a foreign key to a primary key")
+    quote = connection.ops.quote_name
+    order = []
+    for name in model._meta.ordering or ():
+        by = model._meta.get_field(str(name).lstrip("-"))
+        if not isinstance(name, str) or by.is_relation:  # the ORM would order by the related model's ordering
+            raise TypeError(f"{model.__name__} is ordered by {name!r}: only its own columns are supported")
+        order.append(f"{quote(_column(by))} {'DESC' if name.startswith('-') else 'ASC'}")  # type: ignore[arg-type]
+    sql = (  # identifiers from model metadata, quoted; every value is a parameter
+        f"SELECT {', '.join(quote(_column(f)) for f in fields)} FROM {quote(model._meta.db_table)} "  # noqa: S608
+        f"WHERE {quote(_column(field))} IN ({', '.join(['%s'] * len(targets))})"
+        + (f" ORDER BY {', '.join(order)}" if order else "")
+    )
+    target = field.target_field
+    params = [target.get_db_prep_value(instance.pk, connection) for instance in targets]
+    converters = [
+        (index, [*connection.ops.get_db_converters(col), *col.get_db_converters(connection)], col)
+        for index, col in enumerate(f.get_col(model._meta.db_table) for f in fields)
+    ]
+    converters = [(index, found, col) for index, found, col in converters if found]
+    names = [f.attname for f in fields]
+    rows = []
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for values in map(list, cursor.fetchall()):
+            for index, found, col in converters:
+                for convert in found:
+                    values[index] = convert(values[index], col, connection)
+            rows.append(model.from_db(using, names, values))
+    return rows
 
 
 def _column(field: models.Field[Any, Any]) -> str:

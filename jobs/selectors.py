@@ -13,7 +13,7 @@ from django.db.models.functions import Coalesce
 from accounts.models import APIKey, Role, Team, User
 from assets.models import Asset
 from core.exceptions import InvalidInputError
-from core.related import load_related
+from core.related import load_related, rows_pointing_at
 from jobs.models import UNSCHEDULED_SORT_DATE, Job, JobAttachment, JobEvent, JobSignature, JobStatus, JobType
 from projects.models import Client, Project, Site
 
@@ -49,7 +49,8 @@ def _timeline() -> tuple[Prefetch, Prefetch]:
 
 def with_details(jobs: list[Job]) -> list[Job]:
     """Jobs just written, in hand, with what their detail shows (as `jobs_for` loads it): relations,
-    timeline, photos and signature, in at most four queries for all of them.
+    timeline, photos and signature, in at most four queries for all of them (the timeline and photos
+    read as `core.related.rows_pointing_at` reads rows, without compiling a queryset).
 
     What the instances already hold is not read again: a relation cached on them (the type and
     signature a transition locks the row with), and the details of a job just created
@@ -64,8 +65,8 @@ def with_details(jobs: list[Job]) -> list[Job]:
     events: list[JobEvent] = []
     photos: list[JobAttachment] = []
     if unread:
-        events = list(JobEvent.objects.filter(job__in=unread))
-        photos = list(JobAttachment.objects.filter(job__in=unread))
+        events = rows_pointing_at(JobEvent, "job", unread)
+        photos = rows_pointing_at(JobAttachment, "job", unread)
         for name, rows in (("events", events), ("attachments", photos)):
             of_job: dict[Any, list[Any]] = {job.pk: [] for job in unread}
             for row in rows:

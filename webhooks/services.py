@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from accounts.models import Actor, Team
 from core.exceptions import InvalidInputError, StateConflictError
+from core.related import rows_pointing_at
 from core.wire import dumps, iso_datetime
 from webhooks.models import (
     ALL_EVENTS,
@@ -209,11 +210,13 @@ def record_events(event_type: EventType, objs: Sequence[models.Model]) -> list[W
     recorded: dict[int, WebhookEvent] = {}
     # Inside the caller's transaction no savepoint is needed (a failure here fails the whole change).
     with transaction.atomic(savepoint=False):
-        for team_id, group in by_team.items():
+        for group in by_team.values():
             team: Team = group[0].team  # type: ignore[attr-defined]
-            # A delivery needs the endpoint's id alone (its secrets and URL are read when it is sent).
-            subscribed = WebhookEndpoint.objects.filter(team_id=team_id, active=True).only("id", "enabled_events")
-            endpoints = [endpoint for endpoint in subscribed.order_by("created_at") if endpoint.wants(event_type)]
+            # A team has at most MAX_ENDPOINTS_PER_TEAM endpoints: all of them read, without compiling a query.
+            endpoints = sorted(
+                (e for e in rows_pointing_at(WebhookEndpoint, "team", [team]) if e.active and e.wants(event_type)),
+                key=lambda endpoint: endpoint.created_at,
+            )
             shown = object_jsons(team, group)
             events = [_built_event(team, str(event_type), obj, data) for obj, data in zip(group, shown, strict=True)]
             if len(events) == 1:

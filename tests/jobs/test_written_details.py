@@ -18,17 +18,19 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.serializers import ModelSerializer
 
 from accounts.models import Actor, APIKey, User
-from core.related import load_related
+from core.related import load_related, rows_pointing_at
 from jobs import selectors, services
 from jobs.api.serializers import JobAttachmentSerializer, JobDetailSerializer, JobEventSerializer, JobSerializer
 from jobs.creation import NewJob, create_jobs_bulk
-from jobs.models import Job, JobEvent
+from jobs.models import Job, JobAttachment, JobEvent
+from plans.models import PlanOccurrence
 from projects.models import Client
 from tests.conftest import World
 from tests.factories import AssetFactory, ClientFactory, JobTypeFactory, ProjectFactory, SiteFactory
 from tests.jobs.images import image_bytes
 from tests.jobs.test_write_answers import assert_answers_as_read, comparable
-from webhooks.models import WebhookEvent
+from tests.webhooks.factories import make_endpoint
+from webhooks.models import WebhookEndpoint, WebhookEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -173,3 +175,26 @@ def unsigned(data: Any) -> Any:
     if isinstance(data, list):
         return [unsigned(item) for item in data]
     return data
+
+
+def test_rows_pointing_at_reads_what_the_orm_reads(world: World) -> None:
+    jobs = [_job_with_everything(world), _job_with_everything(world)]
+    for model in (JobEvent, JobAttachment):
+        with CaptureQueriesContext(connection) as queries:
+            rows = rows_pointing_at(model, "job", jobs)
+        assert len(queries.captured_queries) == 1
+        expected = list(model.objects.filter(job__in=jobs))
+        assert [row.pk for row in rows] == [row.pk for row in expected] and len(rows) >= 2
+        fields = [field.attname for field in model._meta.concrete_fields]
+        assert [[getattr(r, f) for f in fields] for r in rows] == [[getattr(r, f) for f in fields] for r in expected]
+        assert not any(row.get_deferred_fields() for row in rows) and not any(row._state.adding for row in rows)
+    for url in ("https://hooks.example.com/a", "https://hooks.example.com/b"):
+        make_endpoint(world.a, url=url)
+    endpoints = rows_pointing_at(WebhookEndpoint, "team", [world.a.team])
+    assert endpoints == list(WebhookEndpoint.objects.filter(team=world.a.team)) and len(endpoints) == 2  # newest first
+    assert [e.enabled_events for e in endpoints] == [["*"], ["*"]]  # a JSON column, loaded as the ORM loads it
+    assert rows_pointing_at(JobEvent, "job", []) == []
+    with pytest.raises(TypeError, match="not a foreign key"):
+        rows_pointing_at(JobEvent, "note", jobs)
+    with pytest.raises(TypeError, match="ordered by 'plan'"):  # the ORM would order by the plans' own ordering
+        rows_pointing_at(PlanOccurrence, "job", jobs)
