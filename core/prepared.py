@@ -1,0 +1,102 @@
+"""One row by its primary key through a queryset compiled once: for the hottest single-row reads of
+the writes (a transition locking its job), where building and compiling the ORM's query cost four
+times the query itself on a wide table.
+
+The first read of a shape compiles `queryset().filter(pk=…)` with the ORM and keeps its statement
+and how the ORM builds instances from its rows (the model's columns, the `select_related` rows,
+the converters); later reads run that statement with the new key and build the instances the same
+way. Shapes the cache cannot hold exactly (annotations, extra columns, prefetches, a key that is not
+one parameter) are read through the ORM every time.
+"""
+
+from __future__ import annotations
+
+import uuid
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from django.db import connections, models
+from django.db.models.query import get_related_populators
+from django.db.transaction import TransactionManagementError
+
+_M = TypeVar("_M", bound=models.Model)
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    sql: str
+    params: tuple[Any, ...]
+    key_slot: int  # which parameter is the primary key
+    locks: bool
+    model: type[models.Model]
+    model_columns: slice
+    init_list: list[str]
+    related_populators: list[Any]
+    converters: list[tuple[int, list[Any], Any]]
+
+
+# Per database connection (converters are the connection's): shape → its compiled statement, or None
+# when the shape is read through the ORM.
+_compiled: weakref.WeakKeyDictionary[Any, dict[str, _Compiled | None]] = weakref.WeakKeyDictionary()
+
+
+def row_by_pk(shape: str, queryset: Callable[[], models.QuerySet[_M]], pk: Any, *, using: str = "default") -> _M | None:
+    """`queryset().filter(pk=pk).first()` (without an ordering), `queryset` compiled once per `shape`
+    (a name the caller gives each queryset it passes) and connection."""
+    connection = connections[using]
+    compiled_here = _compiled.setdefault(connection, {})
+    if shape not in compiled_here:
+        compiled_here[shape] = _compile(queryset(), using)
+    compiled = compiled_here[shape]
+    if compiled is None:
+        return queryset().filter(pk=pk).first()
+    if compiled.locks and connection.get_autocommit():  # as the ORM refuses it
+        raise TransactionManagementError("select_for_update cannot be used outside of a transaction.")
+    pk_field = compiled.model._meta.pk
+    assert pk_field is not None
+    params = list(compiled.params)
+    params[compiled.key_slot] = pk_field.get_db_prep_value(pk_field.to_python(pk), connection)
+    with connection.cursor() as cursor:
+        cursor.execute(compiled.sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    values = list(row)
+    for index, converters, expression in compiled.converters:
+        for convert in converters:
+            values[index] = convert(values[index], expression, connection)
+    found = compiled.model.from_db(using, compiled.init_list, values[compiled.model_columns])
+    for populator in compiled.related_populators:
+        populator.populate(values, found)
+    return found  # type: ignore[return-value]
+
+
+def _compile(queryset: models.QuerySet[Any], using: str) -> _Compiled | None:
+    connection = connections[using]
+    pk_field = queryset.model._meta.pk
+    assert pk_field is not None
+    key = uuid.uuid4()  # a value no other parameter of the statement has
+    if not isinstance(pk_field, models.UUIDField) or queryset._prefetch_related_lookups:  # type: ignore[attr-defined]
+        return None
+    query = queryset.order_by().filter(pk=key).query
+    compiler = query.get_compiler(using=using)
+    sql, params = compiler.as_sql()
+    prepared_key = pk_field.get_db_prep_value(key, connection)
+    slots = [index for index, value in enumerate(params) if value == prepared_key]
+    if len(slots) != 1 or compiler.annotation_col_map or compiler.has_extra_select or query.extra_select:
+        return None
+    select, klass_info = compiler.select, compiler.klass_info
+    assert klass_info is not None
+    columns = klass_info["select_fields"]
+    model_columns = slice(columns[0], columns[-1] + 1)
+    return _Compiled(
+        sql=sql, params=tuple(params), key_slot=slots[0], locks=query.select_for_update, model=klass_info["model"],
+        model_columns=model_columns, init_list=[column[0].target.attname for column in select[model_columns]],
+        related_populators=get_related_populators(klass_info, select, using),  # type: ignore[call-arg]
+        converters=[
+            (index, found, expression)
+            for index, (found, expression) in compiler.get_converters([column[0] for column in select]).items()
+        ],
+    )  # fmt: skip
