@@ -199,9 +199,18 @@ def _instrument_webhooks() -> None:
         from webhooks import services as webhook_services
     except ImportError:
         return
-    for name in ("object_json", "event_object", "_payload"):
+    for name in ("object_json", "object_jsons", "event_object", "_payload"):
         wrap(webhook_services, name, "write: webhook payload (object JSON)")
     wrap(webhook_services, "_deliver", "write: deliveries + enqueue")
+    wrap(webhook_services, "_deliver_all", "write: deliveries + enqueue")
+    from jobs import selectors as job_selectors
+    from jobs import services as job_services
+
+    # Where they are called from (each module holds its own reference to the helper).
+    for module in (job_selectors, webhook_services):
+        for name in ("load_related", "rows_pointing_at"):
+            wrap(module, name, "write: related rows (core.related)")
+    wrap(job_services, "row_by_pk", "write: row by key, compiled once (core.prepared)")
 
 
 def _walk_middleware(application: Any) -> None:
