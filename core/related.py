@@ -10,7 +10,8 @@ that point at it, as `prefetch_related_objects` would have cached the whole row.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import weakref
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any, TypeVar
 
 from django.db import connections, models
@@ -102,17 +103,38 @@ def _read(
     return found
 
 
-def rows_pointing_at(model: type[_M], key: str, targets: Sequence[models.Model], *, using: str = "default") -> list[_M]:
-    """The rows of `model` whose foreign key `key` points at one of `targets`, whole and in the
-    model's default order: what `model.objects.filter(<key>__in=targets)` returns, without building
-    and compiling a queryset (several times the cost of the query itself for a few rows).
+def rows_pointing_at(model: type[_M], key: str, ids: Collection[Any], *, using: str = "default") -> list[_M]:
+    """The rows of `model` whose foreign key `key` is one of `ids`, whole and in the model's default
+    order: what `model.objects.filter(<key>__in=ids)` returns, without building and compiling a
+    queryset (several times the cost of the query itself for a few rows).
 
-    The statement is built from the model's metadata (its columns, its `Meta.ordering`); values
-    pass through the same converters the ORM applies.
+    The statement is built from the model's metadata (its columns, its `Meta.ordering` of its own
+    columns) once per connection and number of ids; values pass through the converters the ORM applies.
     """
-    if not targets:
+    if not ids:
         return []
     connection = connections[using]
+    kept = _statements.setdefault(connection, {})
+    statement = kept.get((model, key, len(ids)))
+    if statement is None:
+        statement = kept[(model, key, len(ids))] = _statement(model, key, len(ids), connection)
+    sql, target, names, converters = statement
+    rows = []
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [target.get_db_prep_value(value, connection) for value in ids])
+        for values in map(list, cursor.fetchall()):
+            for index, found, col in converters:
+                for convert in found:
+                    values[index] = convert(values[index], col, connection)
+            rows.append(model.from_db(using, names, values))
+    return rows
+
+
+# Per connection (converters are the connection's): (model, key, number of ids) → `_statement`'s.
+_statements: weakref.WeakKeyDictionary[Any, dict[tuple[Any, str, int], Any]] = weakref.WeakKeyDictionary()
+
+
+def _statement(model: type[models.Model], key: str, count: int, connection: Any) -> Any:
     fields = model._meta.concrete_fields
     field = model._meta.get_field(key)
     if not isinstance(field, models.ForeignKey) or not field.target_field.primary_key:
@@ -126,26 +148,15 @@ def rows_pointing_at(model: type[_M], key: str, targets: Sequence[models.Model],
         order.append(f"{quote(_column(by))} {'DESC' if name.startswith('-') else 'ASC'}")  # type: ignore[arg-type]
     sql = (  # identifiers from model metadata, quoted; every value is a parameter
         f"SELECT {', '.join(quote(_column(f)) for f in fields)} FROM {quote(model._meta.db_table)} "  # noqa: S608
-        f"WHERE {quote(_column(field))} IN ({', '.join(['%s'] * len(targets))})"
+        f"WHERE {quote(_column(field))} IN ({', '.join(['%s'] * count)})"
         + (f" ORDER BY {', '.join(order)}" if order else "")
     )
-    target = field.target_field
-    params = [target.get_db_prep_value(instance.pk, connection) for instance in targets]
     converters = [
         (index, [*connection.ops.get_db_converters(col), *col.get_db_converters(connection)], col)
         for index, col in enumerate(f.get_col(model._meta.db_table) for f in fields)
     ]
-    converters = [(index, found, col) for index, found, col in converters if found]
-    names = [f.attname for f in fields]
-    rows = []
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        for values in map(list, cursor.fetchall()):
-            for index, found, col in converters:
-                for convert in found:
-                    values[index] = convert(values[index], col, connection)
-            rows.append(model.from_db(using, names, values))
-    return rows
+    found = [(index, convert, col) for index, convert, col in converters if convert]
+    return sql, field.target_field, [f.attname for f in fields], found
 
 
 def _column(field: models.Field[Any, Any]) -> str:

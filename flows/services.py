@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from accounts.models import Actor, Team
 from core.exceptions import InvalidInputError, StateConflictError
+from core.related import rows_pointing_at
 from flows.documents import check_template
 from flows.models import Flow, FlowGroup, FlowKind, FlowStatus, FlowTemplate, RecipientRule
 from flows.tasks import enqueue_flow, enqueue_flows
@@ -81,11 +82,12 @@ def start_flow_group(*, job: Job) -> FlowGroup | None:
     One flow per active template of the job's type whose `result_types` is empty or includes the job's
     result. No template, no group. The queued tasks exist only if the completion commits.
     """
-    templates = [
-        template
-        for template in FlowTemplate.objects.filter(job_type_id=job.job_type_id, active=True).order_by("kind", "name")
-        if not template.result_types or job.result_type in template.result_types
-    ]
+    # The type's few templates by name (core.related.rows_pointing_at: no queryset compiled), then by kind.
+    of_type = rows_pointing_at(FlowTemplate, "job_type", [job.job_type_id])
+    templates = sorted(
+        (t for t in of_type if t.active and (not t.result_types or job.result_type in t.result_types)),
+        key=lambda template: template.kind,
+    )
     if not templates:
         return None
     now = timezone.now()

@@ -65,8 +65,8 @@ def with_details(jobs: list[Job]) -> list[Job]:
     events: list[JobEvent] = []
     photos: list[JobAttachment] = []
     if unread:
-        events = rows_pointing_at(JobEvent, "job", unread)
-        photos = rows_pointing_at(JobAttachment, "job", unread)
+        ids = [job.pk for job in unread]
+        events, photos = rows_pointing_at(JobEvent, "job", ids), rows_pointing_at(JobAttachment, "job", ids)
         for name, rows in (("events", events), ("attachments", photos)):
             of_job: dict[Any, list[Any]] = {job.pk: [] for job in unread}
             for row in rows:

@@ -281,7 +281,8 @@ def record_visit_done(*, job: Job) -> None:
 
     Called from `jobs.signals.job_completed`, inside the completion's transaction.
     """
-    row = PlanOccurrence.objects.filter(job=job).first()
+    # A job is one occurrence at most: no ordering (the model's orders by its plan's, a join).
+    row = PlanOccurrence.objects.filter(job=job).order_by("pk").first()
     if row is None:
         return
     plan = MaintenancePlan.objects.select_for_update(of=("self",)).select_related("team").get(pk=row.plan_id)

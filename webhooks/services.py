@@ -214,7 +214,7 @@ def record_events(event_type: EventType, objs: Sequence[models.Model]) -> list[W
             team: Team = group[0].team  # type: ignore[attr-defined]
             # A team has at most MAX_ENDPOINTS_PER_TEAM endpoints: all of them read, without compiling a query.
             endpoints = sorted(
-                (e for e in rows_pointing_at(WebhookEndpoint, "team", [team]) if e.active and e.wants(event_type)),
+                (e for e in rows_pointing_at(WebhookEndpoint, "team", [team.pk]) if e.active and e.wants(event_type)),
                 key=lambda endpoint: endpoint.created_at,
             )
             shown = object_jsons(team, group)

@@ -16,11 +16,12 @@ from django_tasks_db.models import DBTaskResult
 
 from accounts.models import Actor
 from core.work import enqueue_all
+from flows.models import Flow, FlowKind
 from jobs import services
-from jobs.models import Job, JobStatus
+from jobs.models import Job, JobStatus, ResultType
 from tests.conftest import World
 from tests.factories import JobFactory
-from tests.flows.factories import job_ready_to_complete
+from tests.flows.factories import FlowTemplateFactory, job_ready_to_complete
 from tests.webhooks.factories import make_endpoint
 from webhooks.models import EventType, WebhookDelivery
 from webhooks.services import record_events
@@ -69,12 +70,17 @@ def test_many_events_to_many_endpoints_take_two_inserts_and_match_one_at_a_time(
     )
 
 
-def test_a_completion_queues_its_documents_with_one_insert(world: World) -> None:
-    job = job_ready_to_complete(world.a)
+def test_a_completion_queues_its_documents_with_one_insert_in_their_order(world: World) -> None:
+    job = job_ready_to_complete(world.a)  # a "Service report" and a "Gas safety certificate"
+    FlowTemplateFactory(team=world.a.team, job_type=job.job_type, name="A summary", kind=FlowKind.REPORT)
+    FlowTemplateFactory(team=world.a.team, job_type=job.job_type, name="Old notice", active=False)
     with CaptureQueriesContext(connection) as queries:
-        services.complete_job(
-            job=Job.objects.get(pk=job.pk), actor=Actor(user=None, api_key=None), result_type="SUCCESS"
-        )
+        services.complete_job(job=Job.objects.get(pk=job.pk), actor=Actor(), result_type=ResultType.SUCCESS)
     tasks = [q for q in queries.captured_queries if "django_tasks_database_dbtaskresult" in q["sql"]]
     assert len(tasks) == 1
-    assert DBTaskResult.objects.filter(queue_name="flows", status="READY").count() == 2
+    queued = DBTaskResult.objects.filter(queue_name="flows", status="READY").order_by("enqueued_at")
+    names = {str(flow.pk): flow.name for flow in Flow.objects.all()}
+    # the active templates, by kind and then by name, as the documents have always been made
+    assert [names[task.args_kwargs["args"][0]] for task in queued] == [
+        "Gas safety certificate", "A summary", "Service report",
+    ]  # fmt: skip
