@@ -53,6 +53,13 @@ def _media_in_tmp(settings: Any, tmp_path: Any) -> None:
     settings.MEDIA_ROOT = str(tmp_path / "media")
 
 
+# An image's width once it has loaded (0 if it fails): present in the page is not yet loaded.
+LOADED_WIDTH = """img => img.complete ? img.naturalWidth : new Promise(done => {
+    img.addEventListener("load", () => done(img.naturalWidth));
+    img.addEventListener("error", () => done(0));
+})"""
+
+
 def at(day: dt.date, hour: int) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(hour), tzinfo=LONDON)
 
@@ -135,8 +142,8 @@ def test_an_engineer_completes_todays_job_on_a_phone_and_the_report_shows_it(bro
     page.get_by_text("Job completed: Partial.").wait_for()
     page.get_by_role("heading", name="Outcome").wait_for()
     page.locator(".photo-list img").first.wait_for()
-    assert page.locator(".photo-list img").evaluate("img => img.naturalWidth") > 0, "the thumbnail loads"
-    assert page.locator(".signature-shown img").evaluate("img => img.naturalWidth") > 0
+    assert page.locator(".photo-list img").evaluate(LOADED_WIDTH) > 0, "the thumbnail loads"
+    assert page.locator(".signature-shown img").evaluate(LOADED_WIDTH) > 0
     check_page(page, artifacts, "field-job-completed-390")
     context.close()
 
