@@ -114,7 +114,8 @@ def learn(values: Mapping[str, Any], build: Build) -> Statement | object:
     second = {name: slot(value, other=True) for name, value in values.items()}
     if any(value is None for value in (*first.values(), *second.values())):
         return _UNCACHEABLE
-    a, b = _compiled(build(first)), _compiled(build(second))
+    built = build(first)
+    a, b = _compiled(built), _compiled(build(second))
     if a is None and b is None:
         return _EMPTY
     if a is None or b is None or a[0] != b[0] or len(a[1]) != len(b[1]):
@@ -132,7 +133,7 @@ def learn(values: Mapping[str, Any], build: Build) -> Statement | object:
             return _UNCACHEABLE
         else:
             sources.append((False, param_a))
-    return _with_constants_written(a[0], sources, using=build(first).db)
+    return _with_constants_written(a[0], sources, using=built.db)
 
 
 _PLACEHOLDER = re.compile(r"%%|%s")
