@@ -49,6 +49,35 @@ def test_a_redis_window_counts_once_per_request_and_expires() -> None:
         cache.delete(key)
 
 
+def test_a_redis_connection_closed_by_the_server_is_replaced_and_the_count_goes_on() -> None:
+    """The throttle counts on a connection it keeps; Redis closing it (a restart, `CLIENT KILL`) costs
+    no request its count: the INCR is sent once more on a new connection."""
+    import uuid
+
+    from django.core.cache import cache
+
+    from core.api import throttling
+
+    redis_cache = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": "redis://127.0.0.1:6379/9",
+            "OPTIONS": {"CLIENT_CLASS": "django_redis.client.DefaultClient"},
+        }
+    }
+    with override_settings(CACHES=redis_cache):
+        key = f"ratelimit:test-{uuid.uuid4()}:60:1"
+        assert throttling.CredentialRateThrottle._count(key, 60) == 1
+        kept = throttling._KEPT.connection
+        assert kept is not None and kept._sock is not None
+        host, port = kept._sock.getsockname()[:2]
+        redis = cache.client.get_client(write=True)
+        assert redis.client_kill_filter(addr=f"{host}:{port}") == 1
+        assert [throttling.CredentialRateThrottle._count(key, 60) for _ in range(2)] == [2, 3]
+        assert throttling._KEPT.connection._sock.getsockname()[:2] != (host, port)
+        cache.delete(key)
+
+
 def test_the_usual_accept_headers_get_json_and_others_are_negotiated(world: World) -> None:
     for accept in ("", "*/*", "application/json"):
         answer = world.api.get("/v1/jobs", headers={"Accept": accept})
