@@ -6,12 +6,19 @@ The cursor is a row comparison `(sort_value, id) < (v, i)` — one index range s
 
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime as dt
+import functools
+import hashlib
+import hmac
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
+from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
@@ -66,6 +73,55 @@ def _encode_value(value: Any) -> Any:
     if isinstance(value, uuid.UUID):
         return str(value)
     return value
+
+
+@functools.lru_cache(maxsize=8)
+def _cursor_key(secret: str) -> bytes:
+    """The HMAC key of cursors signed with `secret` (derived once per secret, not per request)."""
+    return hashlib.sha256(f"{CURSOR_SALT}:{secret}".encode()).digest()
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def sign_cursor(fields: list[Any]) -> str:
+    """`fields` as an opaque cursor: base64url JSON, a dot, 18 bytes of its HMAC-SHA256 (SECRET_KEY).
+
+    Django's `signing.dumps` did the same job in ~35 µs (a key derived, a timestamp, zlib) on every
+    page; this is ~4 µs. Only a token this API signed decodes; it says nothing secret (a sort value
+    and an id the caller has already seen).
+    """
+    body = _b64(orjson.dumps(fields))
+    mac = hmac.digest(_cursor_key(settings.SECRET_KEY), body.encode(), "sha256")[:18]
+    return f"{body}.{_b64(mac)}"
+
+
+def verify_cursor(token: str) -> Any:
+    """What `sign_cursor` signed (with SECRET_KEY or one of SECRET_KEY_FALLBACKS); `ValueError` otherwise.
+
+    A token from before (Django's `signing` format, which holds a `:`) still reads, so a client paging
+    through a deploy is not sent back to page one.
+    """
+    if ":" in token:
+        try:
+            old = signing.loads(token, salt=CURSOR_SALT)
+            return [old["s"], old["o"], old["v"], old["i"]]
+        except (signing.BadSignature, KeyError, TypeError, ValueError) as exc:
+            raise ValueError("not a cursor") from exc
+    body, _, mac = token.rpartition(".")
+    try:
+        given = _unb64(mac)
+        for secret in (settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS):
+            if hmac.compare_digest(hmac.digest(_cursor_key(secret), body.encode(), "sha256")[:18], given):
+                return orjson.loads(_unb64(body))
+    except (binascii.Error, orjson.JSONDecodeError, UnicodeEncodeError) as exc:
+        raise ValueError("not a cursor") from exc
+    raise ValueError("not a cursor")
 
 
 def _decode_value(model: type[models.Model], field_name: str, raw: Any) -> Any:
@@ -153,9 +209,7 @@ class KeysetPagination(BasePagination):
         last_id = last["id"] if isinstance(last, dict) else last.pk
         if value is None:
             value = sort.nulls_as
-        return signing.dumps(
-            {"s": sort_by, "o": order, "v": _encode_value(value), "i": str(last_id)}, salt=CURSOR_SALT, compress=True
-        )
+        return sign_cursor([sort_by, order, _encode_value(value), str(last_id)])
 
     @staticmethod
     def _decode_key(raw: str, sort_by: str, order: str, model: Any, sort: SortField) -> tuple[Any, Any]:
@@ -163,9 +217,8 @@ class KeysetPagination(BasePagination):
             "lastEvaluatedKey", "lastEvaluatedKey is not a token this API issued; pass it back exactly."
         )
         try:
-            key = signing.loads(raw, salt=CURSOR_SALT)
-            key_sort, key_order, raw_value, raw_id = key["s"], key["o"], key["v"], key["i"]
-        except (signing.BadSignature, KeyError, TypeError, ValueError):
+            key_sort, key_order, raw_value, raw_id = verify_cursor(raw)
+        except (TypeError, ValueError):
             raise invalid from None
         if key_sort != sort_by or key_order != order:
             raise bad_request(

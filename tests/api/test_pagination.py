@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core import signing
+from django.test import override_settings
 from django.utils import timezone
 
-from core.api.pagination import CURSOR_SALT
+from core.api.pagination import CURSOR_SALT, sign_cursor
 from jobs.models import Job
 from tests.conftest import World
 from tests.factories import JobFactory, JobTypeFactory
@@ -76,9 +77,44 @@ def test_token_of_another_sort_is_400(world: World) -> None:
 
 
 def test_signed_token_with_garbage_values_is_400_not_500(world: World) -> None:
-    forged = signing.dumps({"s": "createdAt", "o": "desc", "v": "not a date", "i": "x"}, salt=CURSOR_SALT)
-    response = world.api.get("/v1/jobs", {"lastEvaluatedKey": forged})
-    assert response.status_code == 400 and response.issue_paths == ["lastEvaluatedKey"]
+    for forged in (
+        sign_cursor(["createdAt", "desc", "not a date", "x"]),
+        sign_cursor(["createdAt", "desc"]),  # too few fields
+        sign_cursor({"s": "createdAt"}),  # not a list
+        signing.dumps({"s": "createdAt", "o": "desc", "v": "not a date", "i": "x"}, salt=CURSOR_SALT),
+        "no-dot-at-all",
+        "é.é",
+        "e30.",  # `{}` with no signature
+    ):
+        response = world.api.get("/v1/jobs", {"lastEvaluatedKey": forged})
+        assert response.status_code == 400 and response.issue_paths == ["lastEvaluatedKey"], forged
+
+
+def test_a_token_issued_before_the_compact_format_still_reads_the_next_page(world: World) -> None:
+    """Cursors were Django `signing` tokens; one a client holds across the deploy still pages on."""
+    jobs = make_jobs(world, 3)
+    first = world.api.get("/v1/jobs", {"limit": 1})
+    newest = Job.objects.get(pk=first.data[0]["id"])
+    old = signing.dumps(
+        {"s": "createdAt", "o": "desc", "v": newest.created_at.isoformat(), "i": str(newest.pk)},
+        salt=CURSOR_SALT,
+        compress=True,
+    )
+    second = world.api.get("/v1/jobs", {"limit": 1, "lastEvaluatedKey": old})
+    assert second.status_code == 200, second
+    assert second.data[0]["id"] == world.api.get("/v1/jobs", {"limit": 2}).data[1]["id"] != str(newest.pk)
+    assert {row["id"] for row in second.data} <= {str(job.pk) for job in jobs}
+
+
+def test_a_token_signed_before_a_secret_key_rotation_still_reads(world: World) -> None:
+    make_jobs(world, 3)
+    with override_settings(SECRET_KEY="the-old-secret-" * 4):
+        key = world.api.get("/v1/jobs", {"limit": 1}).json["lastEvaluatedKey"]
+    with override_settings(SECRET_KEY="the-new-secret-" * 4, SECRET_KEY_FALLBACKS=["the-old-secret-" * 4]):
+        assert world.api.get("/v1/jobs", {"limit": 1, "lastEvaluatedKey": key}).status_code == 200
+    with override_settings(SECRET_KEY="the-new-secret-" * 4, SECRET_KEY_FALLBACKS=[]):
+        refused = world.api.get("/v1/jobs", {"limit": 1, "lastEvaluatedKey": key})
+        assert refused.status_code == 400 and refused.issue_paths == ["lastEvaluatedKey"]
 
 
 def test_filters_combine_with_pagination(world: World) -> None:

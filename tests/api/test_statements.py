@@ -12,13 +12,12 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from django.core import signing
 from django.db import connection
 from django.db.models import Q, QuerySet
 from django.test.utils import CaptureQueriesContext
 
 from core.api import statements
-from core.api.pagination import CURSOR_SALT
+from core.api.pagination import verify_cursor
 from core.api.statements import StatementCache, learn
 from jobs.api.views import JobViewSet
 from jobs.models import Job, JobStatus
@@ -91,7 +90,7 @@ def _opened(pages: list[Any]) -> list[Any]:
     return [
         {
             **page,
-            "lastEvaluatedKey": page["lastEvaluatedKey"] and signing.loads(page["lastEvaluatedKey"], salt=CURSOR_SALT),
+            "lastEvaluatedKey": page["lastEvaluatedKey"] and verify_cursor(page["lastEvaluatedKey"]),
         }
         for page in pages
     ]

@@ -107,7 +107,7 @@ EXAMPLE_EVENT = {
         }
     },
 }
-EXAMPLE_KEY = ".eJyrVipWslJQSs5ITVSoBQAcqQRO:1vQ3Xk:9f2Cj0"
+EXAMPLE_KEY = "WyJhdCIsImFzYyIsIjIwMjYtMDMtMDJUMDk6MzA6MDAuMDAwMDAwWiIsIjViMGYzYTUyIl0.Qk1dN2Hc7kPq0x_sYb3vTg2w"
 
 
 # Filters, pagination, permission ------------------------------------------------------------------------
