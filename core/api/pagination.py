@@ -30,6 +30,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core.api.errors import bad_request
+from core.api.fast import WIRE_TIME_PREFIX
 from core.api.filters import PAGINATION_PARAMS
 
 DEFAULT_LIMIT = 25
@@ -205,7 +206,11 @@ class KeysetPagination(BasePagination):
     def key_after(last: Any, sort_by: str, order: str, sort: SortField) -> str:
         """The `lastEvaluatedKey` of the rows after `last` in this sort."""
         # Rows are model instances, or dicts from `.values()` (hot paths; they include `id`).
-        value = last[sort.field] if isinstance(last, dict) else getattr(last, sort.field)
+        # A hot row may hold the timestamp as the API prints it (`fast.wire_times`): to_python reads it back.
+        if isinstance(last, dict):
+            value = last[sort.field] if sort.field in last else last[f"{WIRE_TIME_PREFIX}{sort.field}"]
+        else:
+            value = getattr(last, sort.field)
         last_id = last["id"] if isinstance(last, dict) else last.pk
         if value is None:
             value = sort.nulls_as

@@ -15,18 +15,23 @@ from typing import Any
 
 from django.db.models import F, QuerySet
 
-from core.api.fast import iso_date, iso_datetime, str_or_none
+from core.api.fast import iso_date, iso_datetime, str_or_none, wire_times
 from jobs.models import Job
 
 JOB_COLUMNS = (
-    "id", "job_type_id", "status", "result_type", "payload", "result", "notes", "scheduled_date",
-    "scheduled_start", "scheduled_end", "assigned_to_id", "client_id", "site_id", "asset_id", "project_id",
-    "created_by_user_id", "created_by_key_id", "created_at", "updated_at", "assigned_at", "started_at", "completed_at",
-    "cancelled_at", "cancel_reason",
+    "id", "job_type_id", "status", "result_type", "payload", "result", "notes", "scheduled_date", "assigned_to_id",
+    "client_id", "site_id", "asset_id", "project_id", "created_by_user_id", "created_by_key_id", "cancel_reason",
+)  # fmt: skip
+TIME_COLUMNS = (
+    "scheduled_start", "scheduled_end", "created_at", "updated_at", "assigned_at", "started_at", "completed_at",
+    "cancelled_at",
 )  # fmt: skip
 
 
+# Computed columns: the timestamps as the API prints them (`wire_<name>`, formatted by PostgreSQL) and
+# the related names.
 RELATED_COLUMNS = {
+    **wire_times(*TIME_COLUMNS),
     "rel_type_key": F("job_type__key"),
     "rel_engineer_name": F("assigned_to__full_name"),
     "rel_engineer_email": F("assigned_to__email"),
@@ -93,8 +98,8 @@ def job_rows(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
                 "result": r["result"],
                 "notes": r["notes"] or None,  # "no value" is null (core.wire.to_wire)
                 "scheduledDate": iso_date(r["scheduled_date"]),
-                "scheduledStart": iso_datetime(r["scheduled_start"]),
-                "scheduledEnd": iso_datetime(r["scheduled_end"]),
+                "scheduledStart": iso_datetime(r["wire_scheduled_start"]),
+                "scheduledEnd": iso_datetime(r["wire_scheduled_end"]),
                 "assignedTo": person(r["assigned_to_id"], r["rel_engineer_name"], r["rel_engineer_email"]),
                 "clientId": r["client_id"],
                 "client": brief(r["client_id"], name=r["rel_client_name"]),
@@ -105,12 +110,12 @@ def job_rows(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
                 "projectId": r["project_id"],
                 "project": brief(r["project_id"], name=r["rel_project_name"], status=r["rel_project_status"]),
                 "createdBy": created_by(r),
-                "createdAt": iso_datetime(r["created_at"]),
-                "updatedAt": iso_datetime(r["updated_at"]),
-                "assignedAt": iso_datetime(r["assigned_at"]),
-                "startedAt": iso_datetime(r["started_at"]),
-                "completedAt": iso_datetime(r["completed_at"]),
-                "cancelledAt": iso_datetime(r["cancelled_at"]),
+                "createdAt": iso_datetime(r["wire_created_at"]),
+                "updatedAt": iso_datetime(r["wire_updated_at"]),
+                "assignedAt": iso_datetime(r["wire_assigned_at"]),
+                "startedAt": iso_datetime(r["wire_started_at"]),
+                "completedAt": iso_datetime(r["wire_completed_at"]),
+                "cancelledAt": iso_datetime(r["wire_cancelled_at"]),
                 "cancelReason": r["cancel_reason"] or None,
             }
         )
