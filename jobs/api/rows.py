@@ -13,7 +13,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from django.db.models import F, QuerySet
+from django.db.models import F, QuerySet, Value
+from django.db.models.functions import NullIf
 
 from core.api.fast import iso_date, iso_datetime, str_or_none, wire_times
 from jobs.models import Job
@@ -29,17 +30,17 @@ TIME_COLUMNS = (
 
 
 # Computed columns: the timestamps as the API prints them (`wire_<name>`, formatted by PostgreSQL) and
-# the related names.
+# the related names, an empty name as null (the contract's "no value").
 RELATED_COLUMNS = {
     **wire_times(*TIME_COLUMNS),
     "rel_type_key": F("job_type__key"),
     "rel_engineer_name": F("assigned_to__full_name"),
     "rel_engineer_email": F("assigned_to__email"),
-    "rel_client_name": F("client__name"),
-    "rel_site_name": F("site__name"),
-    "rel_asset_name": F("asset__name"),
-    "rel_asset_serial": F("asset__serial_number"),
-    "rel_project_name": F("project__name"),
+    "rel_client_name": NullIf(F("client__name"), Value("")),
+    "rel_site_name": NullIf(F("site__name"), Value("")),
+    "rel_asset_name": NullIf(F("asset__name"), Value("")),
+    "rel_asset_serial": NullIf(F("asset__serial_number"), Value("")),
+    "rel_project_name": NullIf(F("project__name"), Value("")),
     "rel_project_status": F("project__status"),
     "rel_key_name": F("created_by_key__name"),
     "rel_creator_name": F("created_by_user__full_name"),
@@ -58,35 +59,31 @@ ID_COLUMNS = (
 )  # fmt: skip
 
 
-def _with_str_ids(row: dict[str, Any]) -> dict[str, Any]:
-    """Ids as strings (`wire_rows` gives them so already; the ORM's rows, on SQLite, as UUIDs)."""
-    if isinstance(row["id"], str):
-        return row
-    return {**row, **{column: str_or_none(row[column]) for column in ID_COLUMNS}}
+def _printed(row: dict[str, Any]) -> dict[str, Any]:
+    """A row of the ORM's (SQLite) with its ids, date and times printed as PostgreSQL's wire rows have them."""
+    return {
+        **row,
+        **{column: str_or_none(row[column]) for column in ID_COLUMNS},
+        "scheduled_date": iso_date(row["scheduled_date"]),
+        **{f"wire_{name}": iso_datetime(row[f"wire_{name}"]) for name in TIME_COLUMNS},
+    }
 
 
 def job_rows(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Build the API's rows from `job_values` rows."""
-
-    def person(user_id: str | None, full_name: str | None, email: str | None) -> dict[str, Any] | None:
-        if user_id is None:
-            return None
-        return {"id": user_id, "name": full_name or email, "email": email}
-
-    def created_by(row: dict[str, Any]) -> dict[str, Any]:
-        if (key_id := row["created_by_key_id"]) is not None:
-            return {"type": "apiKey", "id": key_id, "name": row["rel_key_name"]}
-        if (user_id := row["created_by_user_id"]) is not None:
-            return {"type": "user", "id": user_id, "name": row["rel_creator_name"] or row["rel_creator_email"]}
-        return {"type": "system", "id": None, "name": "system"}
-
-    def brief(key: str | None, **fields: Any) -> dict[str, Any] | None:
-        if key is None:
-            return None
-        return {"id": key, **{name: value if value != "" else None for name, value in fields.items()}}
-
+    """Build the API's rows from `job_values` rows: a dict per job, nothing converted (every request of
+    the list and the detail runs this, so it is written out flat, as bench/raw_app.py is)."""
+    if rows and not isinstance(rows[0]["id"], str):
+        rows = [_printed(row) for row in rows]
     built = []
-    for r in map(_with_str_ids, rows):
+    for r in rows:
+        if (key_id := r["created_by_key_id"]) is not None:
+            created_by = {"type": "apiKey", "id": key_id, "name": r["rel_key_name"]}
+        elif (user_id := r["created_by_user_id"]) is not None:
+            created_by = {"type": "user", "id": user_id, "name": r["rel_creator_name"] or r["rel_creator_email"]}
+        else:
+            created_by = {"type": "system", "id": None, "name": "system"}
+        engineer_id, client_id, site_id = r["assigned_to_id"], r["client_id"], r["site_id"]
+        asset_id, project_id = r["asset_id"], r["project_id"]
         built.append(
             {
                 "id": r["id"],
@@ -97,25 +94,35 @@ def job_rows(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
                 "payload": r["payload"],
                 "result": r["result"],
                 "notes": r["notes"] or None,  # "no value" is null (core.wire.to_wire)
-                "scheduledDate": iso_date(r["scheduled_date"]),
-                "scheduledStart": iso_datetime(r["wire_scheduled_start"]),
-                "scheduledEnd": iso_datetime(r["wire_scheduled_end"]),
-                "assignedTo": person(r["assigned_to_id"], r["rel_engineer_name"], r["rel_engineer_email"]),
-                "clientId": r["client_id"],
-                "client": brief(r["client_id"], name=r["rel_client_name"]),
-                "siteId": r["site_id"],
-                "site": brief(r["site_id"], name=r["rel_site_name"]),
-                "assetId": r["asset_id"],
-                "asset": brief(r["asset_id"], name=r["rel_asset_name"], serialNumber=r["rel_asset_serial"]),
-                "projectId": r["project_id"],
-                "project": brief(r["project_id"], name=r["rel_project_name"], status=r["rel_project_status"]),
-                "createdBy": created_by(r),
-                "createdAt": iso_datetime(r["wire_created_at"]),
-                "updatedAt": iso_datetime(r["wire_updated_at"]),
-                "assignedAt": iso_datetime(r["wire_assigned_at"]),
-                "startedAt": iso_datetime(r["wire_started_at"]),
-                "completedAt": iso_datetime(r["wire_completed_at"]),
-                "cancelledAt": iso_datetime(r["wire_cancelled_at"]),
+                "scheduledDate": r["scheduled_date"],
+                "scheduledStart": r["wire_scheduled_start"],
+                "scheduledEnd": r["wire_scheduled_end"],
+                "assignedTo": None
+                if engineer_id is None
+                else {
+                    "id": engineer_id,
+                    "name": r["rel_engineer_name"] or r["rel_engineer_email"],
+                    "email": r["rel_engineer_email"],
+                },
+                "clientId": client_id,
+                "client": None if client_id is None else {"id": client_id, "name": r["rel_client_name"]},
+                "siteId": site_id,
+                "site": None if site_id is None else {"id": site_id, "name": r["rel_site_name"]},
+                "assetId": asset_id,
+                "asset": None
+                if asset_id is None
+                else {"id": asset_id, "name": r["rel_asset_name"], "serialNumber": r["rel_asset_serial"]},
+                "projectId": project_id,
+                "project": None
+                if project_id is None
+                else {"id": project_id, "name": r["rel_project_name"], "status": r["rel_project_status"]},
+                "createdBy": created_by,
+                "createdAt": r["wire_created_at"],
+                "updatedAt": r["wire_updated_at"],
+                "assignedAt": r["wire_assigned_at"],
+                "startedAt": r["wire_started_at"],
+                "completedAt": r["wire_completed_at"],
+                "cancelledAt": r["wire_cancelled_at"],
                 "cancelReason": r["cancel_reason"] or None,
             }
         )
