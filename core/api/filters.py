@@ -7,6 +7,8 @@ from typing import Any
 
 import django_filters
 from django import forms
+from django.core.exceptions import ValidationError
+from django.forms.utils import ErrorDict, ErrorList
 from django_filters.filters import QuerySetRequestMixin
 from django_filters.utils import translate_validation
 
@@ -75,19 +77,36 @@ class TeamFilterSet(django_filters.FilterSet):
         cached by `get_form_class` validates `data` alone. Used by hot lists (`core.api.statements`).
         """
         form_class = _FORM_CLASSES.get(cls)
-        if form_class is None:  # first use, or a form built per request: the filter set's own way
+        if form_class is None or form_class.clean is not forms.Form.clean:  # the filter set's own way
             filterset = cls(data=data, queryset=cls._meta.model._default_manager.none())
             if not filterset.is_valid():
                 raise translate_validation(filterset.errors)
             cleaned = filterset.form.cleaned_data
-        else:
-            form = form_class(data)
-            form.is_valid()
-            _check_names(form, data, cls.base_filters)
-            if form.errors:
-                raise translate_validation(form.errors)
-            cleaned = form.cleaned_data
-        return {name: cleaned[name] for name in data if name in cls.base_filters}
+            return {name: cleaned[name] for name in data if name in cls.base_filters}
+        # The form's fields clean the parameters given, as `Form.full_clean` would, but without making
+        # the form (it deep-copies every field: ~0.2 ms for the jobs list's twelve). Parameters not given
+        # are not cleaned: a filter set's fields are all optional, and `cleaned_params` returns only
+        # those given. (A form with a `clean()` of its own goes the filter set's way, above.)
+        fields = form_class.base_fields
+        errors = ErrorDict()
+        found: dict[str, Any] = {}
+        for name in data:
+            field = fields.get(name)
+            if field is None:
+                if name not in PAGINATION_PARAMS:
+                    errors[name] = ErrorList(["Unknown query parameter."])
+                continue
+            raw = field.widget.value_from_datadict(data, {}, name)
+            if raw == "":
+                errors[name] = ErrorList(["Must not be empty."])
+                continue
+            try:
+                found[name] = field.clean(raw)
+            except ValidationError as exc:
+                errors[name] = ErrorList(exc.error_list)
+        if errors:
+            raise translate_validation(errors)
+        return {name: found[name] for name in data if name in cls.base_filters}
 
 
 def _check_names(form: forms.Form, data: Any, filters: Any) -> None:
