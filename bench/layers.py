@@ -154,9 +154,10 @@ def scenarios(count: int, only: set[str] | None = None) -> dict[str, Callable[[i
     }
     if only is None or {"POST /v1/jobs/{id}/start", "POST /v1/jobs/{id}/complete"} & only:
         # Jobs of the writer team never completed, made ready for a move (each is started, then
-        # completed, once); pending ones first.
+        # completed, once; IN_PROGRESS already when only the completion is measured); pending ones first.
+        moved = "ASSIGNED" if only is None or "POST /v1/jobs/{id}/start" in only else "IN_PROGRESS"
         ids = _ids(
-            f"UPDATE jobs_job SET status = 'ASSIGNED', assigned_to_id = ({engineer}) WHERE id IN (SELECT id FROM "
+            f"UPDATE jobs_job SET status = '{moved}', assigned_to_id = ({engineer}) WHERE id IN (SELECT id FROM "
             f"jobs_job j WHERE team_id = '{team_b}' AND status <> 'COMPLETED' AND NOT EXISTS (SELECT 1 FROM "
             f"jobs_flowgroup g WHERE g.job_id = j.id) ORDER BY status <> 'PENDING' LIMIT {count}) RETURNING id"
         )
