@@ -7,6 +7,11 @@ and how the ORM builds instances from its rows (the model's columns, the `select
 the converters); later reads run that statement with the new key and build the instances the same
 way. Shapes the cache cannot hold exactly (annotations, extra columns, prefetches, a key that is not
 one parameter) are read through the ORM every time.
+
+A queryset of one team's rows (a view's `scoped_queryset(team)`) is compiled for a stand-in team (a
+key and nothing else: tenancy is the team's key) whose key is then bound as the row's is, so one
+statement serves every team; it is compiled for two stand-ins and kept only if nothing but the keys
+differs.
 """
 
 from __future__ import annotations
@@ -21,6 +26,8 @@ from django.db import connections, models
 from django.db.models.query import get_related_populators
 from django.db.transaction import TransactionManagementError
 
+from accounts.models import Team
+
 _M = TypeVar("_M", bound=models.Model)
 
 
@@ -29,6 +36,7 @@ class _Compiled:
     sql: str
     params: tuple[Any, ...]
     key_slot: int  # which parameter is the primary key
+    team_slot: int | None  # which parameter is the team's key (a team's queryset)
     locks: bool
     model: type[models.Model]
     model_columns: slice
@@ -42,22 +50,29 @@ class _Compiled:
 _compiled: weakref.WeakKeyDictionary[Any, dict[str, _Compiled | None]] = weakref.WeakKeyDictionary()
 
 
-def row_by_pk(shape: str, queryset: Callable[[], models.QuerySet[_M]], pk: Any, *, using: str = "default") -> _M | None:
+def row_by_pk(
+    shape: str, queryset: Callable[..., models.QuerySet[_M]], pk: Any, *, team: Any = None, using: str = "default"
+) -> _M | None:
     """`queryset().filter(pk=pk).first()` (without an ordering), `queryset` compiled once per `shape`
-    (a name the caller gives each queryset it passes) and connection."""
+    (a name the caller gives each queryset it passes) and connection.
+
+    With `team`, `queryset(team)` (the team's rows): its statement binds the team's key too.
+    """
     connection = connections[using]
     compiled_here = _compiled.setdefault(connection, {})
     if shape not in compiled_here:
-        compiled_here[shape] = _compile(queryset(), using)
+        compiled_here[shape] = _compile(queryset, using, team=team is not None)
     compiled = compiled_here[shape]
     if compiled is None:
-        return queryset().filter(pk=pk).first()
+        return (queryset() if team is None else queryset(team)).filter(pk=pk).first()
     if compiled.locks and connection.get_autocommit():  # as the ORM refuses it
         raise TransactionManagementError("select_for_update cannot be used outside of a transaction.")
     pk_field = compiled.model._meta.pk
     assert pk_field is not None
     params = list(compiled.params)
     params[compiled.key_slot] = pk_field.get_db_prep_value(pk_field.to_python(pk), connection)
+    if compiled.team_slot is not None:
+        params[compiled.team_slot] = _team_key(team, connection)
     with connection.cursor() as cursor:
         cursor.execute(compiled.sql, params)
         row = cursor.fetchone()
@@ -73,7 +88,27 @@ def row_by_pk(shape: str, queryset: Callable[[], models.QuerySet[_M]], pk: Any, 
     return found  # type: ignore[return-value]
 
 
-def _compile(queryset: models.QuerySet[Any], using: str) -> _Compiled | None:
+def _team_key(team: Any, connection: Any) -> Any:
+    pk = team._meta.pk
+    return pk.get_db_prep_value(pk.to_python(team.pk), connection)
+
+
+def _compile(queryset: Callable[..., models.QuerySet[Any]], using: str, *, team: bool) -> _Compiled | None:
+    if not team:
+        return _compile_one(queryset(), using, None)
+    first, second = (Team(pk=uuid.uuid4()) for _ in range(2))
+    compiled = _compile_one(queryset(first), using, first)
+    again = _compile_one(queryset(second), using, second)
+    if compiled is None or again is None:
+        return None
+    same = compiled.sql == again.sql and compiled.key_slot == again.key_slot and compiled.team_slot == again.team_slot
+    unchanged = [i for i in range(len(compiled.params)) if i not in (compiled.key_slot, compiled.team_slot)]
+    if not same or any(compiled.params[i] != again.params[i] for i in unchanged):
+        return None
+    return compiled
+
+
+def _compile_one(queryset: models.QuerySet[Any], using: str, team: Any) -> _Compiled | None:
     connection = connections[using]
     pk_field = queryset.model._meta.pk
     assert pk_field is not None
@@ -85,14 +120,18 @@ def _compile(queryset: models.QuerySet[Any], using: str) -> _Compiled | None:
     sql, params = compiler.as_sql()
     prepared_key = pk_field.get_db_prep_value(key, connection)
     slots = [index for index, value in enumerate(params) if value == prepared_key]
+    team_slots = [] if team is None else [i for i, value in enumerate(params) if value == _team_key(team, connection)]
     if len(slots) != 1 or compiler.annotation_col_map or compiler.has_extra_select or query.extra_select:
+        return None
+    if team is not None and len(team_slots) != 1:
         return None
     select, klass_info = compiler.select, compiler.klass_info
     assert klass_info is not None
     columns = klass_info["select_fields"]
     model_columns = slice(columns[0], columns[-1] + 1)
     return _Compiled(
-        sql=sql, params=tuple(params), key_slot=slots[0], locks=query.select_for_update, model=klass_info["model"],
+        sql=sql, params=tuple(params), key_slot=slots[0], team_slot=team_slots[0] if team_slots else None,
+        locks=query.select_for_update, model=klass_info["model"],
         model_columns=model_columns, init_list=[column[0].target.attname for column in select[model_columns]],
         related_populators=get_related_populators(klass_info, select, using),  # type: ignore[call-arg]
         converters=[

@@ -24,6 +24,7 @@ from core.api.errors import plain_error_response, request_id_of
 from core.api.filters import PAGINATION_PARAMS
 from core.api.pagination import DEFAULT_SORT_FIELDS, SortField
 from core.models import for_team
+from core.prepared import row_by_pk
 
 logger = logging.getLogger("shocking.api")
 _M = TypeVar("_M", bound=models.Model)
@@ -124,6 +125,9 @@ class TeamScopedViewSet(BaseAPIView, GenericViewSet):
     sort_fields: ClassVar[dict[str, SortField]] = DEFAULT_SORT_FIELDS
     default_sort = "createdAt"
     output_serializer_class: type[BaseSerializer[Any]] | None = None
+    # True when `base_queryset(team)` depends on the team and the action alone (not on the path, the
+    # query or the caller's scopes): `get_object` then reads the row through a statement kept once built.
+    object_statement_kept: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -163,6 +167,11 @@ class TeamScopedViewSet(BaseAPIView, GenericViewSet):
         return found
 
     def filter_queryset(self, queryset: models.QuerySet[Any]) -> models.QuerySet[Any]:
+        if not self._filters_apply():
+            return queryset
+        return super().filter_queryset(queryset)
+
+    def _filters_apply(self) -> bool:
         # Without filter parameters there is nothing to filter: skip building the filter set (a deep
         # copy of every filter and a form per request — a measurable share of a hot list's time),
         # unless the filter set filters by default (assets hide archived rows unless asked).
@@ -170,16 +179,23 @@ class TeamScopedViewSet(BaseAPIView, GenericViewSet):
         filters_by_default = (
             filterset_class is not None and filterset_class.filter_queryset is not FilterSet.filter_queryset
         )
-        if not filters_by_default and not set(self.request.query_params) - PAGINATION_PARAMS:
-            return queryset
-        return super().filter_queryset(queryset)
+        return filters_by_default or bool(set(self.request.query_params) - PAGINATION_PARAMS)
 
     def get_object(self) -> Any:
         try:
-            uuid.UUID(str(self.kwargs[self.lookup_url_kwarg]))
+            pk = uuid.UUID(str(self.kwargs[self.lookup_url_kwarg]))
         except ValueError:
             raise NotFound() from None
-        obj = super().get_object()
+        if self.object_statement_kept and self.lookup_field == "pk" and not self._filters_apply():
+            # The caller's row by its key through a statement compiled once per viewset and action
+            # (core.prepared): building and compiling the scoped queryset cost several times reading the row.
+            shape = f"view.{type(self).__module__}.{type(self).__qualname__}.{self.action}"
+            obj = row_by_pk(shape, self.scoped_queryset, pk, team=self.team)
+            if obj is None:
+                raise NotFound()
+            self.check_object_permissions(self.request, obj)
+        else:
+            obj = super().get_object()
         if getattr(obj, "team_id", None) == self.team.pk:
             obj.team = self.team  # the caller's team, already loaded: no query when a service reads `obj.team`
         return obj

@@ -142,6 +142,7 @@ class JobViewSet(RetrieveMixin, TeamScopedViewSet):
         **dict.fromkeys(("create", "cancel", "assign", "start", "complete", "reschedule"), Scope.JOBS_WRITE),
     }
 
+    object_statement_kept = True  # `base_queryset` below: the team's jobs, whatever the request
     fetch_rows = staticmethod(wire_rows)  # the page's rows as the wire wants them (see core.api.fast)
 
     def base_queryset(self, team: Team) -> QuerySet[Job]:

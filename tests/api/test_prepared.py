@@ -9,8 +9,10 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.db.models.sql.compiler import SQLCompiler
 from django.db.transaction import TransactionManagementError
+from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Actor
+from core.models import for_team
 from core.prepared import row_by_pk
 from jobs import services
 from jobs.attachments import SignatureInput
@@ -74,3 +76,32 @@ def test_a_shape_it_cannot_hold_is_read_through_the_orm(world: World) -> None:
     annotated = row_by_pk("test.annotated", lambda: Job.objects.annotate(shown=F("notes")), job.pk)
     assert annotated is not None and annotated.shown == "Gate code"
     assert connection.in_atomic_block  # the test's transaction; nothing above needed one of its own
+
+
+def test_a_teams_shape_binds_the_team_and_finds_no_other_teams_row(world: World, monkeypatch: Any) -> None:
+    ours, theirs = JobFactory(team=world.a.team), JobFactory(team=world.b.team)
+
+    def scoped(team: Any) -> Any:  # as a viewset's `scoped_queryset`
+        return for_team(Job.objects.select_related("job_type"), team)
+
+    compiled: list[Any] = []
+    monkeypatch.setattr(SQLCompiler, "as_sql", _counting(SQLCompiler.as_sql, compiled))
+    found = [row_by_pk("test.team", scoped, job.pk, team=world.a.team) for job in (ours, theirs, ours)]
+    assert found[0] is not None and _state(found[0]) == _state(scoped(world.a.team).get(pk=ours.pk))
+    assert found[1] is None and found[2] == ours
+    read = row_by_pk("test.team", scoped, theirs.pk, team=world.b.team)
+    assert read is not None and read.team_id == world.b.team.pk and read.job_type.key == theirs.job_type.key
+    # The shape for two stand-in teams; the ORM's own read for the comparison (and the teams `_state` reads).
+    assert len([c for c in compiled if c.query.model is Job]) == 2 + 1
+
+
+def test_a_teams_shape_that_differs_by_more_than_the_team_is_read_through_the_orm(world: World) -> None:
+    job = JobFactory(team=world.a.team, notes="Alpha")
+
+    def by_name(team: Any) -> Any:  # depends on the team's name, not only its key
+        return for_team(Job.objects.filter(notes=str(team.pk)[:4] if team.name == "" else team.name), team)
+
+    assert row_by_pk("test.by_name", by_name, job.pk, team=world.a.team) == job
+    with CaptureQueriesContext(connection) as queries:
+        assert row_by_pk("test.by_name", by_name, job.pk, team=world.b.team) is None  # another team: not its row
+    assert "Bravo" in queries.captured_queries[0]["sql"]  # built for that team by the ORM
