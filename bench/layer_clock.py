@@ -203,14 +203,16 @@ def _instrument_webhooks() -> None:
         wrap(webhook_services, name, "write: webhook payload (object JSON)")
     wrap(webhook_services, "_deliver", "write: deliveries + enqueue")
     wrap(webhook_services, "_deliver_all", "write: deliveries + enqueue")
-    from jobs import selectors as job_selectors
+    from flows import services as flow_services
     from jobs import services as job_services
+    from jobs.api import detail
+    from plans import services as plan_services
 
     # Where they are called from (each module holds its own reference to the helper).
-    for module in (job_selectors, webhook_services):
-        for name in ("load_related", "rows_pointing_at"):
-            wrap(module, name, "write: related rows (core.related)")
+    for module in (webhook_services, flow_services, plan_services):
+        wrap(module, "rows_pointing_at", "write: related rows (core.related)")
     wrap(job_services, "row_by_pk", "write: row by key, compiled once (core.prepared)")
+    wrap(detail, "job_details", "the job as its detail shows it (jobs/api/detail.py)")
 
 
 def _walk_middleware(application: Any) -> None:

@@ -18,6 +18,9 @@ from accounts.models import Team
 from core.models import for_team
 
 Selector = Callable[..., models.QuerySet[Any]]  # called as selector(team=team)
+# Called as reader(team=team, objs=objs): the representation of each of `objs` (the team's, just
+# written) by primary key, as `serializer` shows it; a key left out is not a row of the team.
+Reader = Callable[..., Mapping[Any, dict[str, Any]]]
 
 
 @dataclass(frozen=True)
@@ -29,11 +32,10 @@ class Resource:
     serializer: type[BaseSerializer[Any]]
     # Extra serializer context one object needs (an asset's job summary), computed for that object.
     context: Callable[[Any], Mapping[str, Any]] | None = None
-    # Loads onto an instance just written what the serializer reads (as `selector` would have), so
-    # `read_written` shows the instance in hand instead of reading its row again. Only for models
-    # whose writes leave the instance exactly as saved (no `update()`/`F()` behind its back).
-    # Called with a list of instances; loads in one go (a query per relation, not per instance).
-    load_written: Callable[[list[Any]], Any] | None = None
+    # Shows objects just written as `serializer` does, its own way (a model whose detail endpoint
+    # builds its answer without the serializer): `read_written` takes the representations from it,
+    # keys camelCase or snake_case (the renderer and `core.wire.to_wire` camelize either).
+    reader: Reader | None = None
 
     def get(self, *, team: Team, pk: Any) -> Any:
         """The team's object `pk`, read as the API reads it (`LookupError` when the team has no such row)."""
@@ -61,24 +63,26 @@ class Resource:
         the write leaves it: the view answering the write reuses it instead of reading the row again.
         Many objects are read together: a query per relation for all of them, not per object.
         """
-        if self.load_written is not None:
-            self.load_written(list(objs))
-            loaded = {obj.pk: obj for obj in objs}
-        else:
-            loaded = {found.pk: found for found in for_team(self.selector(team=team), team).filter(
-                pk__in=[obj.pk for obj in objs])}  # fmt: skip
-        shown = []
-        for obj in objs:
-            if obj.pk not in loaded:
-                raise LookupError(f"{self.label} {obj.pk} is not a row of team {team.pk}.")
-            data = self.serialize(team=team, obj=loaded[obj.pk])
-            obj.__dict__[_WRITTEN] = data
-            shown.append(data)
-        return shown
+        if self.reader is not None:
+            shown = self.reader(team=team, objs=list(objs))
+            return [_kept_on(obj, self._found(shown, obj, team)) for obj in objs]
+        loaded = {found.pk: found for found in for_team(self.selector(team=team), team).filter(
+            pk__in=[obj.pk for obj in objs])}  # fmt: skip
+        return [_kept_on(obj, self.serialize(team=team, obj=self._found(loaded, obj, team))) for obj in objs]
+
+    def _found(self, found: Mapping[Any, Any], obj: models.Model, team: Team) -> Any:
+        if obj.pk not in found:
+            raise LookupError(f"{self.label} {obj.pk} is not a row of team {team.pk}.")
+        return found[obj.pk]
 
 
 # Where `read_written` keeps the representation on the instance (not a model field; never saved).
 _WRITTEN = "_registry_written_representation"
+
+
+def _kept_on(obj: models.Model, data: dict[str, Any]) -> dict[str, Any]:
+    obj.__dict__[_WRITTEN] = data
+    return data
 
 
 def written_representation(obj: models.Model) -> dict[str, Any] | None:
@@ -96,11 +100,11 @@ def register(
     selector: Selector,
     serializer: type[BaseSerializer[Any]],
     context: Callable[[Any], Mapping[str, Any]] | None = None,
-    load_written: Callable[[list[Any]], Any] | None = None,
+    reader: Reader | None = None,
 ) -> None:
     """Declare how `model` is read and shown by the API (once per model, from its app's `ready()`)."""
     label = model._meta.label_lower
-    _resources[label] = Resource(label, selector, serializer, context, load_written)
+    _resources[label] = Resource(label, selector, serializer, context, reader)
 
 
 def resource_for(model: type[models.Model] | models.Model | str) -> Resource:

@@ -1,106 +1,20 @@
-"""The rows many instances' foreign keys point at, every relation in one round trip, with only the
-columns a representation shows (names, keys): a write's answer and event show its object's relations
-by name, and a query per relation through the ORM cost more than the rest of the write.
+"""The rows of a model that point at given rows (a job's timeline, a team's webhook endpoints), read
+without building and compiling a queryset: for a few rows on the write path, the ORM's query
+building cost several times the query itself.
 
-One `UNION ALL` of primary-key lookups (as `core.api.fast.summaries` reads a list page's names), each
-row built as a model instance with the named columns loaded and every other column deferred (read
-from the database if something asks for it, as with `QuerySet.only`), and cached on the instances
-that point at it, as `prefetch_related_objects` would have cached the whole row.
+The statement is built from the model's metadata once per connection and shape, as the ORM would
+write it, and the rows become model instances through the converters the ORM applies.
 """
 
 from __future__ import annotations
 
 import weakref
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection
 from typing import Any, TypeVar
 
 from django.db import connections, models
 
 _M = TypeVar("_M", bound=models.Model)
-
-# Text columns only: every part of the `UNION ALL` must give each position the same type.
-_TEXT_FIELDS = (models.CharField, models.TextField)
-
-
-def load_related(
-    relations: Sequence[tuple[Sequence[models.Model], str]],
-    columns: Mapping[type[models.Model], Sequence[str]],
-    *,
-    using: str = "default",
-) -> None:
-    """Cache on each instance of each `(instances, foreign key name)` the row it points at, read with
-    the text `columns` its model is given there (at most one query for all of them).
-
-    Instances whose key is null or whose relation is already cached are left as they are; a row not
-    found is cached as None, as a prefetch leaves it.
-    """
-    for model, names in columns.items():
-        for name in names:
-            if not isinstance(model._meta.get_field(name), _TEXT_FIELDS):
-                raise TypeError(f"{model.__name__}.{name} is not a text column")
-    wanted: dict[type[models.Model], set[Any]] = {}
-    pending: list[tuple[models.Model, Any]] = []  # (instance, foreign key) still to fill
-    for instances, name in relations:
-        for instance in instances:
-            field = type(instance)._meta.get_field(name)
-            if not isinstance(field, models.ForeignKey):
-                raise TypeError(f"{type(instance).__name__}.{name} is not a foreign key")
-            value = getattr(instance, field.attname)
-            if value is None or field.is_cached(instance):
-                continue
-            model = field.related_model
-            assert isinstance(model, type)
-            if not field.target_field.primary_key:
-                raise TypeError(f"{type(instance).__name__}.{name} does not point at a primary key")
-            if model not in columns:
-                raise LookupError(f"No columns are given for {model.__name__}")
-            wanted.setdefault(model, set()).add(value)
-            pending.append((instance, field))
-    if not pending:
-        return
-    found = _read(wanted, columns, using)
-    for instance, field in pending:
-        field.set_cached_value(instance, found.get((field.related_model, getattr(instance, field.attname))))
-
-
-def _read(
-    wanted: Mapping[type[models.Model], set[Any]], columns: Mapping[type[models.Model], Sequence[str]], using: str
-) -> dict[tuple[type[models.Model], Any], models.Model]:
-    connection = connections[using]
-    quote = connection.ops.quote_name
-    width = max(len(columns[model]) for model in wanted)
-    models_read = list(wanted)
-    parts: list[str] = []
-    params: list[Any] = []
-    loaded: list[list[str]] = []  # per model, the attnames read, in the model's field order (`from_db`'s)
-    for index, model in enumerate(models_read):
-        pk = model._meta.pk
-        assert pk is not None
-        named = set(columns[model])
-        fields = [field for field in model._meta.concrete_fields if field.primary_key or field.name in named]
-        loaded.append([field.attname for field in fields])
-        selected = [f"CAST({quote(_column(field))} AS TEXT)" for field in fields]
-        selected += ["NULL"] * (width + 1 - len(fields))
-        ids = sorted(wanted[model], key=str)
-        parts.append(  # identifiers from model metadata, quoted; every value is a parameter
-            f"SELECT {index}, {', '.join(selected)} FROM {quote(model._meta.db_table)} "  # noqa: S608
-            f"WHERE {quote(_column(pk))} IN ({', '.join(['%s'] * len(ids))})"
-        )
-        params += [pk.get_db_prep_value(value, connection) for value in ids]
-    found: dict[tuple[type[models.Model], Any], models.Model] = {}
-    with connection.cursor() as cursor:
-        cursor.execute(" UNION ALL ".join(parts), params)
-        for index, *values in cursor.fetchall():
-            model, attnames = models_read[index], loaded[index]
-            pk = model._meta.pk
-            assert pk is not None
-            values = [  # the key was read as text; the other columns are text
-                pk.to_python(value) if attname == pk.attname else value
-                for attname, value in zip(attnames, values, strict=False)
-            ]
-            instance = model.from_db(using, attnames, values)
-            found[(model, instance.pk)] = instance
-    return found
 
 
 def rows_pointing_at(model: type[_M], key: str, ids: Collection[Any], *, using: str = "default") -> list[_M]:

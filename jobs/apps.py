@@ -10,6 +10,7 @@ class JobsConfig(AppConfig):
 
         from core import registry
         from jobs import selectors
+        from jobs.api.detail import written_jobs
         from jobs.api.serializers import JobDetailSerializer, JobTypeSerializer
         from jobs.models import Job, JobType
 
@@ -18,5 +19,6 @@ class JobsConfig(AppConfig):
             Job,
             selector=partial(selectors.jobs_for, with_events=True),
             serializer=JobDetailSerializer,
-            load_written=selectors.with_details,
+            # A job just written is shown as its detail endpoint reads it (jobs/api/detail.py).
+            reader=written_jobs,
         )

@@ -7,15 +7,13 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from django.db.models import Count, F, Model, Prefetch, Q, QuerySet, Value, Window, prefetch_related_objects
+from django.db.models import Count, F, Prefetch, Q, QuerySet, Value, Window
 from django.db.models.functions import Coalesce
 
-from accounts.models import APIKey, Role, Team, User
-from assets.models import Asset
+from accounts.models import Role, Team, User
 from core.exceptions import InvalidInputError
-from core.related import load_related, rows_pointing_at
 from jobs.models import UNSCHEDULED_SORT_DATE, Job, JobAttachment, JobEvent, JobSignature, JobStatus, JobType
-from projects.models import Client, Project, Site
+from projects.models import Client, Project
 
 JOB_RELATIONS = ("job_type", "assigned_to", "created_by_user", "created_by_key", "client", "site", "asset", "project")
 
@@ -47,76 +45,22 @@ def _timeline() -> tuple[Prefetch, Prefetch]:
     return Prefetch("events", queryset=events), Prefetch("attachments", queryset=attachments)
 
 
-def with_details(jobs: list[Job]) -> list[Job]:
-    """Jobs just written, in hand, with what their detail shows (as `jobs_for` loads it): relations,
-    timeline, photos and signature, in at most four queries for all of them (the timeline and photos
-    read as `core.related.rows_pointing_at` reads rows, without compiling a queryset).
-
-    What the instances already hold is not read again: a relation cached on them (the type and
-    signature a transition locks the row with), and the details of a job just created
-    (`new_job_details`). The related rows every relation, timeline entry and photo names (types,
-    people, API keys, client, site, asset, project) come in one query (`core.related.load_related`),
-    with the columns the detail shows loaded and the others deferred.
-    """
-    unread = []
-    for job in jobs:
-        if not job.__dict__.pop(_DETAILS_CURRENT, False):
-            unread.append(job)
-    events: list[JobEvent] = []
-    photos: list[JobAttachment] = []
-    if unread:
-        ids = [job.pk for job in unread]
-        events, photos = rows_pointing_at(JobEvent, "job", ids), rows_pointing_at(JobAttachment, "job", ids)
-        for name, rows in (("events", events), ("attachments", photos)):
-            of_job: dict[Any, list[Any]] = {job.pk: [] for job in unread}
-            for row in rows:
-                of_job[row.job_id].append(row)
-            for job in unread:
-                _keep(job, name, of_job[job.pk])
-    load_related(
-        [
-            *((jobs, name) for name in JOB_RELATIONS),
-            (events, "actor_user"), (events, "actor_key"), (photos, "uploaded_by_user"), (photos, "uploaded_by_key"),
-        ],
-        SHOWN_COLUMNS,
-    )  # fmt: skip
-    signature = Job.signature.related  # the reverse one-to-one
-    if unsigned := [job for job in jobs if not signature.is_cached(job)]:
-        prefetch_related_objects(unsigned, "signature")
-    return jobs
-
-
-# What a job's detail shows of the rows it refers to (and its timeline's and photos' actors).
-SHOWN_COLUMNS: dict[type[Model], tuple[str, ...]] = {
-    JobType: ("key", "name"), User: ("full_name", "email"), APIKey: ("name",), Client: ("name",), Site: ("name",),
-    Asset: ("name", "serial_number"), Project: ("name", "status"),
-}  # fmt: skip
-
-# Set on a job whose timeline, photos and signature in hand are current (`new_job_details`); taken by
-# the next `with_details`, so a later write in the same transaction reads them again.
-_DETAILS_CURRENT = "_jobs_details_current"
+# Set on a job just created: the timeline it was written with (`new_job_details`); taken by the
+# next read of its details (`timeline_in_hand`), so a later write in the same transaction reads them.
+_TIMELINE_IN_HAND = "_jobs_timeline_in_hand"
 
 
 def new_job_details(job: Job, *, history: Sequence[JobEvent]) -> None:
     """Record on a job just created (its row inserted in this transaction) what its detail shows,
     known without reading: its timeline is the history rows it was written with (in order), and it
     has no photos and no signature (nothing else can refer to a row not yet committed)."""
-    _keep(job, "events", list(history))
-    _keep(job, "attachments", [])
-    Job.signature.related.set_cached_value(job, None)
-    job.__dict__[_DETAILS_CURRENT] = True
+    job.__dict__[_TIMELINE_IN_HAND] = list(history)
 
 
-def _keep(job: Job, name: str, rows: list[Any]) -> None:
-    """`rows` as the job's `name` (a reverse foreign key), kept as `prefetch_related_objects` keeps what it read."""
-    if not hasattr(job, "_prefetched_objects_cache"):
-        job._prefetched_objects_cache = {}  # type: ignore[attr-defined]
-    for row in rows:
-        row._meta.get_field("job").set_cached_value(row, job)
-    of_job = getattr(job, name).get_queryset()
-    of_job._result_cache = rows
-    of_job._prefetch_done = True
-    job._prefetched_objects_cache[name] = of_job  # type: ignore[attr-defined]
+def timeline_in_hand(job: Job) -> list[JobEvent] | None:
+    """The timeline `new_job_details` recorded on `job` (taken: one use), or None: read it."""
+    timeline: list[JobEvent] | None = job.__dict__.pop(_TIMELINE_IN_HAND, None)
+    return timeline
 
 
 def attachments_for(*, team: Team, job: Job | None = None) -> QuerySet[JobAttachment]:

@@ -10,18 +10,23 @@ answer with that serializer's.
 The three statements are the same for every job: each is kept once learnt (`core.api.statements`)
 and only bound to the team and the job after, so no request builds or compiles an ORM query (that
 was over half of the detail's time: see bench/README.md).
+
+A write shows its job the same way (`written_jobs`, the reader `jobs.apps` registers in
+`core.registry`): its event's object and its answer are this detail, read in the write's transaction.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from django.db.models import F, QuerySet
 
-from accounts.models import APIKey, User
+from accounts.models import APIKey, Team, User
 from core.api.statements import StatementCache, as_team, kept_rows
+from core.models import for_team
+from jobs import selectors
 from jobs.api.rows import JOB_COLUMNS, RELATED_COLUMNS, job_rows
 from jobs.api.serializers import JobAttachmentSerializer, JobEventSerializer, JobSignatureSerializer
 from jobs.models import Job, JobAttachment, JobEvent, JobSignature
@@ -62,49 +67,122 @@ def job_detail(view: Any, pk: Any, *, context: Mapping[str, Any]) -> dict[str, A
     Keys of the job's own fields are camelCase (the list's row); the nested lists are serializer
     output, camelCased by the renderer as every other answer.
     """
-    team = view.team
+    key = uuid.UUID(str(pk))
+    return job_details(view.team, [key], jobs=view.scoped_queryset, context=context, statements=_STATEMENTS).get(key)
+
+
+def job_details(
+    team: Any,
+    pks: Sequence[Any],
+    *,
+    jobs: Callable[[Any], QuerySet[Job]],
+    context: Mapping[str, Any],
+    statements: StatementCache,
+    in_hand: Mapping[uuid.UUID, Sequence[JobEvent]] | None = None,
+) -> dict[uuid.UUID, dict[str, Any]]:
+    """The jobs `pks` of `jobs(team)` (the team's jobs, tenancy applied) as the API shows them, by key
+    (in the order of `pks`); a key that is not one of them is left out.
+
+    One job is read through kept statements (`statements`, one cache per caller: each keeps what its
+    own `jobs` built); several at once through the same three statements, compiled for their number.
+    When every job's timeline is `in_hand` (jobs just created: no photos yet), only their rows are read.
+    """
+    if not pks:
+        return {}
+    ids = [uuid.UUID(str(pk)) for pk in pks]
+    one = len(ids) == 1
+    keys = {f"job{index}": pk for index, pk in enumerate(ids)}
 
     def job(bound: Mapping[str, Any]) -> QuerySet[Job, dict[str, Any]]:
-        jobs = view.scoped_queryset(as_team(team, bound["team"])).filter(pk=bound["job"])
+        chosen = jobs(as_team(team, bound["team"]))
+        chosen = chosen.filter(pk=bound["job0"]) if one else chosen.filter(pk__in=[bound[key] for key in keys])
         # The signature (one per job at most) comes joined to the job's row, as the serializer's read had it.
-        return jobs.values(*JOB_COLUMNS, **RELATED_COLUMNS, **SIGNATURE_COLUMNS)
+        return chosen.values(*JOB_COLUMNS, **RELATED_COLUMNS, **SIGNATURE_COLUMNS)
 
-    rows = kept_rows(_STATEMENTS, "job", {"team": team.pk, "job": pk}, job)
+    # Several jobs at once (a bulk write) are compiled each time: their number makes the statement.
+    def kept(name: str) -> tuple[str, str] | None:
+        return (name, "one") if one else None
+
+    rows = kept_rows(statements, kept("job"), {"team": team.pk, **keys}, job)
     if not rows:
-        return None
-    row = job_rows(rows)[0]
-    # A row of the caller's team: what hangs off it is the team's too.
-    found = {"job": uuid.UUID(str(pk))}
+        return {}
+    # Rows of the caller's team: what hangs off them is the team's too.
+    found = {f"job{index}": uuid.UUID(str(row["id"])) for index, row in enumerate(rows)}
+
+    def of_jobs(model: Any, bound: Mapping[str, Any]) -> Any:
+        if one:
+            return model.objects.filter(job_id=bound["job0"])
+        return model.objects.filter(job_id__in=[bound[key] for key in found])
+
+    if in_hand is not None and set(found.values()) <= set(in_hand):
+        return _shown(rows, {str(pk): list(in_hand[pk]) for pk in found.values()}, {}, ids, context)
     events = kept_rows(
-        _STATEMENTS,
-        "events",
+        statements,
+        kept("events"),
         found,
-        lambda bound: JobEvent.objects.filter(job_id=bound["job"]).values(*EVENT_COLUMNS, **_people("actor")),
+        lambda bound: of_jobs(JobEvent, bound).values("job_id", *EVENT_COLUMNS, **_people("actor")),
         wire=False,
     )
     attachments = kept_rows(
-        _STATEMENTS,
-        "attachments",
+        statements,
+        kept("attachments"),
         found,
-        lambda bound: JobAttachment.objects.filter(job_id=bound["job"]).values(
-            *ATTACHMENT_COLUMNS, **_people("uploaded_by")
-        ),
+        lambda bound: of_jobs(JobAttachment, bound).values(*ATTACHMENT_COLUMNS, **_people("uploaded_by")),
         wire=False,
     )
-    first = rows[0]
-    signature = None
-    if first["sig_id"] is not None:
-        signature = JobSignature(pk=first["sig_id"], job_id=row["id"], signer_name=first["sig_signer_name"],
-                                 signed_at=first["sig_signed_at"], image=first["sig_image"])  # fmt: skip
-    timeline = [
-        _with_people(JobEvent(job_id=found["job"], **{c: e[c] for c in EVENT_COLUMNS}), e, "actor") for e in events
-    ]
-    photos = [
-        _with_people(JobAttachment(**{c: a[c] for c in ATTACHMENT_COLUMNS}), a, "uploaded_by") for a in attachments
-    ]
-    return {
-        **row,
-        "events": JobEventSerializer(timeline, many=True, context=context).data,
-        "attachments": JobAttachmentSerializer(photos, many=True, context=context).data,
-        "signature": None if signature is None else JobSignatureSerializer(signature, context=context).data,
-    }
+    timelines: dict[str, list[JobEvent]] = {str(key): [] for key in found.values()}
+    for e in events:
+        timelines[str(e["job_id"])].append(
+            _with_people(JobEvent(**{c: e[c] for c in ("job_id", *EVENT_COLUMNS)}), e, "actor")
+        )
+    photos: dict[str, list[JobAttachment]] = {str(key): [] for key in found.values()}
+    for a in attachments:
+        photo = JobAttachment(**{c: a[c] for c in ATTACHMENT_COLUMNS})
+        photos[str(a["job_id"])].append(_with_people(photo, a, "uploaded_by"))
+    return _shown(rows, timelines, photos, ids, context)
+
+
+def _shown(
+    rows: list[dict[str, Any]],
+    timelines: Mapping[str, list[JobEvent]],
+    photos: Mapping[str, list[JobAttachment]],
+    ids: list[uuid.UUID],
+    context: Mapping[str, Any],
+) -> dict[uuid.UUID, dict[str, Any]]:
+    shown: dict[str, dict[str, Any]] = {}
+    for first, row in zip(rows, job_rows(rows), strict=True):
+        signature = None
+        if first["sig_id"] is not None:
+            signature = JobSignature(pk=first["sig_id"], job_id=row["id"], signer_name=first["sig_signer_name"],
+                                     signed_at=first["sig_signed_at"], image=first["sig_image"])  # fmt: skip
+        shown[str(row["id"])] = {
+            **row,
+            "events": JobEventSerializer(timelines[str(row["id"])], many=True, context=context).data,
+            "attachments": JobAttachmentSerializer(photos.get(str(row["id"]), []), many=True, context=context).data,
+            "signature": None if signature is None else JobSignatureSerializer(signature, context=context).data,
+        }
+    return {pk: shown[str(pk)] for pk in ids if str(pk) in shown}
+
+
+_WRITTEN_STATEMENTS = StatementCache(size=8)
+
+
+def _team_jobs(team: Team) -> QuerySet[Job]:
+    """The rows `JobViewSet` serves (`TeamScopedViewSet.scoped_queryset`: its selector, then tenancy)."""
+    return for_team(selectors.jobs_for(team=team, with_related=False, with_events=False), team)
+
+
+def written_jobs(*, team: Team, objs: Sequence[Job]) -> dict[Any, dict[str, Any]]:
+    """Jobs just written (in the write's transaction), as `GET /v1/jobs/{id}` shows them: the reader
+    `core.registry` takes their event's object and the write's answer from (`jobs.apps`).
+
+    Their documents (`payload`, `result`) are the instances' own, as the write holds them (the order
+    its author gave the keys; the database's `jsonb` keeps its own), as the serializer showed them.
+    """
+    in_hand = {job.pk: timeline for job in objs if (timeline := selectors.timeline_in_hand(job)) is not None}
+    found = job_details(team, [job.pk for job in objs], jobs=_team_jobs, context={"team": team},
+                        statements=_WRITTEN_STATEMENTS, in_hand=in_hand)  # fmt: skip
+    for job in objs:
+        if job.pk in found:
+            found[job.pk].update(payload=job.payload, result=job.result)
+    return found

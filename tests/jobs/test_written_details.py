@@ -1,14 +1,16 @@
 """What a job write reads back for its event and its answer, and what it knows without reading.
 
-A write shows its job as `GET /v1/jobs/{id}` does (`tests/jobs/test_write_answers.py` compares the
-two); these tests hold how little it reads to do so: the related names of the job, its timeline and
-its photos in one query (`core.related.load_related`), a new job's details from the rows in hand.
+A write shows its job as `GET /v1/jobs/{id}` builds it (`jobs.api.detail.written_jobs`;
+`tests/jobs/test_write_answers.py` compares the two); these tests hold how little it reads to do so
+(the detail's three kept statements; a new job's row alone, its timeline in hand), and that what it
+shows is, byte for byte, what `JobDetailSerializer` showed of the instance the write holds.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
-import uuid
+from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -17,17 +19,20 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from rest_framework.serializers import ModelSerializer
 
-from accounts.models import Actor, APIKey, User
-from core.related import load_related, rows_pointing_at
-from jobs import selectors, services
+from accounts.models import Actor, APIKey
+from core.api.renderers import EnvelopeJSONRenderer
+from core.related import rows_pointing_at
+from core.wire import dumps, iso_datetime, to_wire
+from jobs import attachments, selectors, services
+from jobs.api.detail import written_jobs
 from jobs.api.serializers import JobAttachmentSerializer, JobDetailSerializer, JobEventSerializer, JobSerializer
+from jobs.attachments import SignatureInput
 from jobs.creation import NewJob, create_jobs_bulk
-from jobs.models import Job, JobAttachment, JobEvent
+from jobs.models import Job, JobAttachment, JobEvent, ResultType
 from plans.models import PlanOccurrence
-from projects.models import Client
 from tests.conftest import World
 from tests.factories import AssetFactory, ClientFactory, JobTypeFactory, ProjectFactory, SiteFactory
-from tests.jobs.images import image_bytes
+from tests.jobs.images import image_bytes, signature_png_base64
 from tests.jobs.test_write_answers import assert_answers_as_read, comparable
 from tests.webhooks.factories import make_endpoint
 from webhooks.models import WebhookEndpoint, WebhookEvent
@@ -81,38 +86,21 @@ def _job_with_everything(world: World) -> Job:
     return job
 
 
-def test_the_details_of_a_written_job_take_four_queries_however_many_relations(world: World) -> None:
+def test_the_details_of_a_written_job_take_three_statements_however_many_relations(world: World) -> None:
     job = Job.objects.get(pk=_job_with_everything(world).pk)  # a bare row, as a transition locks it
+    written_jobs(team=world.a.team, objs=[job])  # the statements are kept once learnt
     with CaptureQueriesContext(connection) as queries:
-        selectors.with_details([job])
-    # the timeline, the photos, every related name (the job's, the timeline's and the photos' actors),
-    # the signature
-    assert len(queries.captured_queries) == 4, [q["sql"][:80] for q in queries.captured_queries]
-    with CaptureQueriesContext(connection) as none:
-        names = (
-            job.job_type.key, job.assigned_to.full_name, job.created_by_user.email, job.client.name, job.site.name,
-            job.asset.serial_number, job.project.status,
-        )  # fmt: skip
-        actors = [(event.actor_user, event.actor_key) for event in job.events.all()]
-        uploaders = [photo.uploaded_by_user.full_name for photo in job.attachments.all()]
-    assert not none.captured_queries and all(names)
-    assert [(user and user.email, key and key.name) for user, key in actors] == [
-        (world.a.owner.email, None), (None, "full"),
+        shown = written_jobs(team=world.a.team, objs=[job])[job.pk]
+    # the job with every name it shows and its signature joined, its timeline, its photos (who acted joined)
+    assert len(queries.captured_queries) == 3, [q["sql"][:80] for q in queries.captured_queries]
+    assert [(e["actor"]["type"], e["actor"]["name"]) for e in shown["events"]] == [
+        ("user", world.a.owner.full_name), ("apiKey", "full"),
     ]  # fmt: skip
-    assert uploaders == [world.a.dispatcher.full_name]
-    assert not hasattr(job, "signature") or job.signature is None
+    assert [p["uploaded_by"]["name"] for p in shown["attachments"]] == [world.a.dispatcher.full_name]
+    assert shown["signature"] is None and shown["client"]["name"] and shown["asset"]["serialNumber"]
 
 
-def test_a_related_row_read_for_its_name_loads_its_other_columns_on_access(world: World) -> None:
-    job = Job.objects.get(pk=_job_with_everything(world).pk)
-    selectors.with_details([job])
-    assert "email" in job.client.get_deferred_fields()
-    with CaptureQueriesContext(connection) as queries:
-        assert job.client.email == Client.objects.get(pk=job.client_id).email
-    assert len(queries.captured_queries) == 2  # the deferred column, then the test's own read
-
-
-def test_a_new_job_is_shown_from_the_rows_in_hand(world: World) -> None:
+def test_a_new_job_is_shown_from_its_row_and_the_history_in_hand(world: World) -> None:
     team = world.a.team
     new = NewJob(team=team, job_type=JobTypeFactory(team=team), engineer=world.a.engineer)
     with transaction.atomic(), CaptureQueriesContext(connection) as queries:
@@ -120,7 +108,9 @@ def test_a_new_job_is_shown_from_the_rows_in_hand(world: World) -> None:
     statements = [q["sql"] for q in queries.captured_queries]
     written = statements[[sql.split()[0] for sql in statements].index("INSERT") :]
     read_back = [sql for sql in written if sql.startswith("SELECT") and "webhooks_webhookendpoint" not in sql]
-    assert not read_back, read_back  # only the team's webhook endpoints are read once the job is written
+    # Created, then assigned: its row (with every name it shows) read for each event; its timeline is
+    # the history rows in hand and it has no photos yet, so neither is read.
+    assert [sql.split(" FROM ")[1].split()[0] for sql in read_back] == ['"jobs_job"'] * 2, read_back
     created, assigned = _recorded(job.pk, "job.created"), _recorded(job.pk, "job.assigned")
     assert [entry["toStatus"] for entry in created["events"]] == ["PENDING"]
     assert created["attachments"] == [] and created["signature"] is None
@@ -129,36 +119,79 @@ def test_a_new_job_is_shown_from_the_rows_in_hand(world: World) -> None:
     assert [entry["toStatus"] for entry in assigned["events"]] == ["PENDING", "ASSIGNED"]
 
 
-def test_load_related_reads_every_relation_in_one_query_and_skips_what_it_need_not(world: World) -> None:
-    events = list(JobEvent.objects.filter(job=_job_with_everything(world)))  # by a person, then by a key
-    by_other, by_nobody_found = (JobEvent(job_id=events[0].job_id, to_status="PENDING") for _ in range(2))
-    by_other.actor_user_id = world.b.owner.pk
-    by_nobody_found.actor_user_id = uuid.uuid4()  # no such row: cached as None, as a prefetch leaves it
-    already = JobEvent(job_id=events[0].job_id, to_status="PENDING", actor_user=world.a.engineer)
-    with CaptureQueriesContext(connection) as queries:
-        load_related(
-            [([*events, by_other, by_nobody_found, already], "actor_user"), (events, "actor_key")],
-            {User: ("full_name",), APIKey: ("name",)},
-        )
-    assert len(queries.captured_queries) == 1
-    with CaptureQueriesContext(connection) as none:
-        assert [event.actor_user is None for event in events] == [False, True]
-        assert [event.actor_key is None for event in events] == [True, False]
-        assert by_other.actor_user.full_name == world.b.owner.full_name
-        assert by_nobody_found.actor_user is None and already.actor_user == world.a.engineer
-    assert not none.captured_queries
-    with pytest.raises(TypeError, match="not a text column"):
-        load_related([(events, "actor_user")], {User: ("is_active",)})
-    with pytest.raises(LookupError, match="No columns"):
-        load_related([([by_other], "job")], {User: ("full_name",)})
+FIXED_NOW = dt.datetime(2026, 5, 4, 3, 2, 1, 123456, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def fixed_links(monkeypatch: Any) -> None:
+    """Signed links as of one moment, with one token: shown twice, a representation is the same bytes."""
+    monkeypatch.setattr(attachments, "timezone", SimpleNamespace(now=lambda: FIXED_NOW))
+    monkeypatch.setattr(attachments, "file_token", lambda owner_id, stored_name: f"token-{stored_name}")
+
+
+def _as_the_serializer_showed(job: Job) -> Any:
+    """`job` (as a write holds it) as `JobDetailSerializer` shows it, on the wire: the written
+    representation as it was built before it was built as the detail endpoint builds it."""
+    loaded = selectors.jobs_for(team=job.team).get(pk=job.pk)
+    loaded.payload, loaded.result = job.payload, job.result  # the write's documents, as it holds them
+    return to_wire(JobDetailSerializer(loaded, context={"team": job.team}).data)
+
+
+def _body(event: WebhookEvent, shown: Any) -> str:
+    """The event's body as `webhooks.services` writes it, with `shown` for its object."""
+    body = {"id": event.pk, "type": event.type, "createdAt": iso_datetime(event.created_at),
+            "teamId": str(event.team_id), "data": {"object": shown}}  # fmt: skip
+    return dumps(body).decode()
+
+
+def test_a_written_job_is_the_same_bytes_as_its_serializer_showed(world: World, fixed_links: None) -> None:
+    """The webhook body byte for byte as before: a job with a timeline by a person and by a key,
+    photos, a signature, and documents whose keys are not in the order the database keeps them
+    (`jsonb` orders them by length)."""
+    team = world.a.team
+    payload = {"zeta_key": [1, 2.5, {"y": None, "b": ""}], "a": "", "nested": {"long_key": 1, "k": True}}
+    job = services.create_job(team=team, actor=Actor(user=world.a.owner), job_type=JobTypeFactory(team=team),
+                              payload=payload)  # fmt: skip
+    created = WebhookEvent.objects.get(object_id=job.pk, type="job.created")
+    assert created.body == _body(created, _as_the_serializer_showed(job))
+    key = APIKey.objects.get(team=team, name="full")
+    services.assign_job(job=job, actor=Actor(user=None, api_key=key), engineer=world.a.engineer)
+    photo = services.add_attachment(job=job, actor=Actor(user=world.a.dispatcher), content=image_bytes("PNG"))
+    started = services.start_job(job=Job.objects.get(pk=job.pk), actor=Actor(user=world.a.engineer))
+    signature = SignatureInput(signer_name="Dana", image_png=signature_png_base64())
+    with transaction.atomic():
+        done = services.complete_job(
+            job=started, actor=Actor(user=world.a.engineer), result_type=ResultType.SUCCESS,
+            result={"zz_top": 1, "a": [""]}, signature=signature, attachments=[photo],
+        )  # fmt: skip
+        before = _as_the_serializer_showed(done)
+    completed = WebhookEvent.objects.get(object_id=job.pk, type="job.completed")
+    assert completed.body == _body(completed, before)
+    shown = json.loads(completed.body)["data"]["object"]
+    # The documents as the writes held them: the payload as sent when created, as read when locked.
+    assert list(json.loads(created.body)["data"]["object"]["payload"]) == list(payload)
+    assert list(shown["payload"]) == ["a", "nested", "zeta_key"] and list(shown["result"]) == ["zz_top", "a"]
+    assert shown["signature"]["signerName"] == "Dana" and shown["attachments"][0]["atCompletion"] is True
+    assert [e["actor"]["type"] for e in shown["events"]] == ["user", "apiKey", "user", "user"]
+
+
+def test_a_writes_answer_has_the_keys_the_serializer_showed_in_its_order(world: World, fixed_links: None) -> None:
+    """MCP relays a write's answer as compact JSON of the decoded body: the same keys, in the same order."""
+    world.api.post("/v1/job-types", {"key": "visit", "name": "Visit"})
+    payload = {"zeta_key": 1, "a": {"long": 1, "b": 2}}
+    answer = world.api.post("/v1/jobs", {"jobType": "visit", "payload": payload})
+    job = Job.objects.get(pk=answer.data["id"])
+    job.payload = payload  # as the write held it
+    shown = {"success": True, "data": _as_the_serializer_showed(job)}
+    expected = json.loads(EnvelopeJSONRenderer().render(shown))["data"]
+    assert json.dumps(comparable(answer.data)) == json.dumps(comparable(expected))
 
 
 @pytest.mark.parametrize(
     "serializer_class", [JobDetailSerializer, JobSerializer, JobEventSerializer, JobAttachmentSerializer]
 )
 def test_serializers_built_once_show_what_a_build_per_object_shows(world: World, serializer_class: Any) -> None:
-    job = Job.objects.get(pk=_job_with_everything(world).pk)
-    selectors.with_details([job])
+    job = selectors.jobs_for(team=world.a.team).get(pk=_job_with_everything(world).pk)
     shown = {JobEventSerializer: job.events.all(), JobAttachmentSerializer: job.attachments.all()}
     objs = list(shown.get(serializer_class, [job]))
     built_per_object = type("PerObject", (serializer_class,), {"get_fields": ModelSerializer.get_fields})
