@@ -17,10 +17,13 @@ from django.db import connections, models
 _M = TypeVar("_M", bound=models.Model)
 
 
-def rows_pointing_at(model: type[_M], key: str, ids: Collection[Any], *, using: str = "default") -> list[_M]:
+def rows_pointing_at(
+    model: type[_M], key: str, ids: Collection[Any], *, ordered: bool = True, using: str = "default"
+) -> list[_M]:
     """The rows of `model` whose foreign key `key` is one of `ids`, whole and in the model's default
     order: what `model.objects.filter(<key>__in=ids)` returns, without building and compiling a
-    queryset (several times the cost of the query itself for a few rows).
+    queryset (several times the cost of the query itself for a few rows). With `ordered=False`, in no
+    particular order (a one-to-one key: a row per id at most).
 
     The statement is built from the model's metadata (its columns, its `Meta.ordering` of its own
     columns) once per connection and number of ids; values pass through the converters the ORM applies.
@@ -29,9 +32,9 @@ def rows_pointing_at(model: type[_M], key: str, ids: Collection[Any], *, using: 
         return []
     connection = connections[using]
     kept = _statements.setdefault(connection, {})
-    statement = kept.get((model, key, len(ids)))
+    statement = kept.get((model, key, len(ids), ordered))
     if statement is None:
-        statement = kept[(model, key, len(ids))] = _statement(model, key, len(ids), connection)
+        statement = kept[(model, key, len(ids), ordered)] = _statement(model, key, len(ids), ordered, connection)
     sql, target, names, converters = statement
     rows = []
     with connection.cursor() as cursor:
@@ -44,18 +47,18 @@ def rows_pointing_at(model: type[_M], key: str, ids: Collection[Any], *, using: 
     return rows
 
 
-# Per connection (converters are the connection's): (model, key, number of ids) → `_statement`'s.
-_statements: weakref.WeakKeyDictionary[Any, dict[tuple[Any, str, int], Any]] = weakref.WeakKeyDictionary()
+# Per connection (converters are the connection's): (model, key, number of ids, ordered) → `_statement`'s.
+_statements: weakref.WeakKeyDictionary[Any, dict[tuple[Any, str, int, bool], Any]] = weakref.WeakKeyDictionary()
 
 
-def _statement(model: type[models.Model], key: str, count: int, connection: Any) -> Any:
+def _statement(model: type[models.Model], key: str, count: int, ordered: bool, connection: Any) -> Any:
     fields = model._meta.concrete_fields
     field = model._meta.get_field(key)
     if not isinstance(field, models.ForeignKey) or not field.target_field.primary_key:
         raise TypeError(f"{model.__name__}.{key} is not a foreign key to a primary key")
     quote = connection.ops.quote_name
     order = []
-    for name in model._meta.ordering or ():
+    for name in (model._meta.ordering or ()) if ordered else ():
         by = model._meta.get_field(str(name).lstrip("-"))
         if not isinstance(name, str) or by.is_relation:  # the ORM would order by the related model's ordering
             raise TypeError(f"{model.__name__} is ordered by {name!r}: only its own columns are supported")

@@ -15,6 +15,7 @@ from django.utils import timezone
 from accounts.models import Actor, Team, User
 from assets.models import Asset
 from core.exceptions import InvalidInputError, StateConflictError
+from core.related import rows_pointing_at
 from invoicing.models import Contract
 from jobs import services as job_services
 from jobs.models import Job, JobStatus, JobType
@@ -281,10 +282,12 @@ def record_visit_done(*, job: Job) -> None:
 
     Called from `jobs.signals.job_completed`, inside the completion's transaction.
     """
-    # A job is one occurrence at most: no ordering (the model's orders by its plan's, a join).
-    row = PlanOccurrence.objects.filter(job=job).order_by("pk").first()
-    if row is None:
+    # A job is one occurrence at most: no ordering (the model's orders by its plan's, a join), read
+    # without compiling a queryset (core.related.rows_pointing_at).
+    found = rows_pointing_at(PlanOccurrence, "job", [job.pk], ordered=False)
+    if not found:
         return
+    row = found[0]
     plan = MaintenancePlan.objects.select_for_update(of=("self",)).select_related("team").get(pk=row.plan_id)
     row.status = OccurrenceStatus.DONE
     row.save(update_fields=["status", "updated_at"])

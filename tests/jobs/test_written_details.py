@@ -231,3 +231,4 @@ def test_rows_pointing_at_reads_what_the_orm_reads(world: World) -> None:
         rows_pointing_at(JobEvent, "note", [jobs[0].pk])
     with pytest.raises(TypeError, match="ordered by 'plan'"):  # the ORM would order by the plans' own ordering
         rows_pointing_at(PlanOccurrence, "job", [jobs[0].pk])
+    assert rows_pointing_at(PlanOccurrence, "job", [jobs[0].pk], ordered=False) == []  # in no order: a key's row
