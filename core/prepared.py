@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import uuid
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -139,3 +139,78 @@ def _compile_one(queryset: models.QuerySet[Any], using: str, team: Any) -> _Comp
             for index, (found, expression) in compiler.get_converters([column[0] for column in select]).items()
         ],
     )  # fmt: skip
+
+
+def insert_new(*groups: Sequence[models.Model], using: str = "default") -> None:
+    """Write new rows as `bulk_create` writes them (no `save()`, no signals; each field's `pre_save`,
+    then its value prepared as the ORM prepares it), every group in one statement: a data-modifying
+    `WITH` per group but the last. Each group holds instances of one model.
+
+    The statement is kept per connection and models and numbers of rows (building and compiling an
+    INSERT cost more than sending it). Foreign keys are checked at commit (Django's are deferred), so
+    a group may point at a row of a later one. A model the statement cannot write exactly (a column
+    the database fills and returns, a value that is an expression) is written by `bulk_create`.
+    """
+    groups = tuple(group for group in groups if group)
+    if not groups:
+        return
+    connection = connections[using]
+    exact = not any(_needs_orm(group) for group in groups)
+    params: list[Any] = []
+    for group in groups:
+        for obj in group:
+            if obj.pk is None:
+                obj.pk = obj._meta.pk.get_pk_value_on_save(obj)
+            obj._prepare_related_fields_for_save(operation_name="bulk_create")  # type: ignore[attr-defined]
+            for field in _insert_fields(type(obj)) if exact else ():
+                value = field.pre_save(obj, True)
+                if hasattr(value, "resolve_expression"):
+                    exact = False
+                    break
+                params.append(field.get_db_prep_save(value, connection))
+    if not exact:
+        for group in groups:
+            type(group[0])._default_manager.using(using).bulk_create(group)
+        return
+    kept = _inserts.setdefault(connection, {})
+    shape = tuple((type(group[0]), len(group)) for group in groups)
+    sql = kept.get(shape)
+    if sql is None:
+        if len(kept) >= 256:  # bulk writes of many sizes: keep the cache bounded
+            kept.clear()
+        sql = kept[shape] = _insert_sql(shape, connection)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+    for group in groups:
+        for obj in group:
+            obj._state.adding = False
+            obj._state.db = using
+
+
+# Per connection: ((model, number of rows), …) → the INSERT statement of those groups.
+_inserts: weakref.WeakKeyDictionary[Any, dict[tuple[tuple[Any, int], ...], str]] = weakref.WeakKeyDictionary()
+
+
+def _insert_fields(model: type[models.Model]) -> list[models.Field[Any, Any]]:
+    return [field for field in model._meta.concrete_fields if not field.generated]  # as `bulk_create` writes
+
+
+def _needs_orm(group: Sequence[models.Model]) -> bool:
+    model = type(group[0])
+    return bool(model._meta.db_returning_fields) or any(type(obj) is not model for obj in group)
+
+
+def _insert_sql(shape: tuple[tuple[type[models.Model], int], ...], connection: Any) -> str:
+    quote = connection.ops.quote_name
+    statements = []
+    for model, count in shape:
+        fields = _insert_fields(model)
+        row = f"({', '.join(['%s'] * len(fields))})"
+        statements.append(  # identifiers from model metadata, quoted; every value is a parameter
+            f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(str(f.column)) for f in fields)}) "  # noqa: S608
+            f"VALUES {', '.join([row] * count)}"
+        )
+    *first, last = statements
+    if not first:
+        return last
+    return "WITH " + ", ".join(f"written_{index} AS ({sql})" for index, sql in enumerate(first)) + " " + last

@@ -41,6 +41,8 @@ from django_tasks_db import DatabaseBackend
 from django_tasks_db.models import DBTaskResult, get_date_max
 from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
 
+from core.prepared import insert_new
+
 logger = logging.getLogger("shocking.work")
 
 # This process's name on leases and claimed tasks: host, pid and a random part (pids are reused).
@@ -176,14 +178,20 @@ def requeue(rows: QuerySet[W], enqueue: Callable[[W], None], what: str) -> int:
     return count
 
 
-def enqueue_all(task: Task[Any, Any], calls: Sequence[tuple[Any, ...]]) -> None:
+def enqueue_all(
+    task: Task[Any, Any], calls: Sequence[tuple[Any, ...]], *, along: Sequence[Sequence[Model]] = ()
+) -> None:
     """`task.enqueue(*args)` for each `args` of `calls`, visible to workers only if the caller's
     transaction commits (the outbox): on the database backend the task rows are written in that
     transaction with one INSERT (as `enqueue` writes each one: the same columns, the same log line);
     any other backend is called after commit, so it never sees rolled-back rows.
+
+    `along`: new rows the tasks are about (groups of one model each), written first, in the same
+    statement as the task rows (`core.prepared.insert_new`: one round trip for all of them).
     """
     backend = task_backends[task.backend]
     if not isinstance(backend, DatabaseBackend):
+        insert_new(*along)
         for args in calls:
             transaction.on_commit(functools.partial(task.enqueue, *args))
         return
@@ -196,7 +204,7 @@ def enqueue_all(task: Task[Any, Any], calls: Sequence[tuple[Any, ...]]) -> None:
         )
         for args in calls
     ]  # fmt: skip
-    DBTaskResult.objects.bulk_create(rows)
+    insert_new(*along, rows)
     for row in rows:
         task_enqueued.send(type(backend), task_result=row.task_result)
 

@@ -91,25 +91,18 @@ def start_flow_group(*, job: Job) -> FlowGroup | None:
     if not templates:
         return None
     now = timezone.now()
-    # In the completion's transaction no savepoint is needed: a failure here fails the whole completion.
-    with transaction.atomic(savepoint=False):
-        group = FlowGroup.objects.create(team_id=job.team_id, job=job, job_completed_at=job.completed_at or now)
-        flows = Flow.objects.bulk_create(
-            [
-                Flow(
-                    team_id=job.team_id,
-                    group=group,
-                    template=template,
-                    kind=template.kind,
-                    name=template.name,
-                    next_attempt_at=now,
-                    created_at=now,
-                    updated_at=now,
-                )
-                for template in templates
-            ]
+    group = FlowGroup(team_id=job.team_id, job=job, job_completed_at=job.completed_at or now)
+    group.updated_at = group.created_at  # as `TeamOwnedModel.save` stamps a new row
+    flows = [
+        Flow(
+            team_id=job.team_id, group=group, template=template, kind=template.kind, name=template.name,
+            next_attempt_at=now, created_at=now, updated_at=now,
         )
-        enqueue_flows(flows)
+        for template in templates
+    ]  # fmt: skip
+    # The group, its flows and their tasks in one statement (core.prepared.insert_new), in the
+    # completion's transaction.
+    enqueue_flows(flows, along=[[group], flows])
     return group
 
 

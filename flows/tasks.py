@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Sequence
 
 from django.db import transaction
+from django.db.models import Model
 from django_tasks import task, task_backends
 from django_tasks_db import DatabaseBackend
 
@@ -38,9 +39,10 @@ def enqueue_flow(flow: Flow, run_after: dt.datetime | None = None) -> None:
         transaction.on_commit(lambda: runnable.enqueue(flow_id))
 
 
-def enqueue_flows(flows: Sequence[Flow]) -> None:
-    """`enqueue_flow` for several flows at once (their task rows in one INSERT on the database backend)."""
-    enqueue_all(process_flow_task, [(str(flow.pk),) for flow in flows])
+def enqueue_flows(flows: Sequence[Flow], *, along: Sequence[Sequence[Model]] = ()) -> None:
+    """`enqueue_flow` for several flows at once (their task rows in one INSERT on the database backend),
+    written with the new rows `along` (`core.work.enqueue_all`)."""
+    enqueue_all(process_flow_task, [(str(flow.pk),) for flow in flows], along=along)
 
 
 def _sweep() -> int:

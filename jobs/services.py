@@ -14,7 +14,7 @@ from django.utils import timezone
 from accounts.models import Actor, Membership, Team, User
 from assets.models import Asset
 from core.exceptions import InvalidInputError, StateConflictError
-from core.prepared import row_by_pk
+from core.prepared import insert_new, row_by_pk
 from core.timerange import team_zone
 from jobs.attachments import SignatureInput, check_photo, decode_signature_png, thumbnail_of
 from jobs.creation import NewJob as NewJob  # re-exported (the plans' daily pass)
@@ -206,15 +206,11 @@ def reschedule_job(
 
 
 def _record(job: Job, actor: Actor, from_status: str | None, to_status: str, at: dt.datetime, note: str = "") -> None:
-    JobEvent.objects.create(
-        job=job,
-        from_status=from_status,
-        to_status=to_status,
-        at=at,
-        actor_user=actor.user,
-        actor_key=actor.api_key,
+    event = JobEvent(
+        job=job, from_status=from_status, to_status=to_status, at=at, actor_user=actor.user, actor_key=actor.api_key,
         note=note,
-    )
+    )  # fmt: skip
+    insert_new([event])  # its INSERT kept once built (core.prepared)
 
 
 def _transition(

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from accounts.models import Actor, Team
 from core.exceptions import InvalidInputError, StateConflictError
+from core.prepared import insert_new
 from core.related import rows_pointing_at
 from core.wire import dumps, iso_datetime
 from webhooks.models import (
@@ -219,10 +220,9 @@ def record_events(event_type: EventType, objs: Sequence[models.Model]) -> list[W
             )
             shown = object_jsons(team, group)
             events = [_built_event(team, str(event_type), obj, data) for obj, data in zip(group, shown, strict=True)]
-            if len(events) == 1:
-                events[0].save(force_insert=True)
-            else:
-                WebhookEvent.objects.bulk_create(events)
+            for event in events:
+                event.updated_at = event.created_at  # as `TeamOwnedModel.save` stamps a new row
+            insert_new(events)  # one INSERT for all, kept once built (core.prepared)
             _deliver_all(events, endpoints)
             for obj, event in zip(group, events, strict=True):
                 recorded[id(obj)] = event

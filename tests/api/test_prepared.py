@@ -1,4 +1,5 @@
-"""`core.prepared.row_by_pk`: a row read through a statement compiled once is the row the ORM reads."""
+"""`core.prepared`: a row read through a statement compiled once is the row the ORM reads (`row_by_pk`),
+and new rows written through one kept statement are the rows `bulk_create` writes (`insert_new`)."""
 
 from __future__ import annotations
 
@@ -7,13 +8,15 @@ from typing import Any
 import pytest
 from django.db import connection, transaction
 from django.db.models import F
-from django.db.models.sql.compiler import SQLCompiler
+from django.db.models.sql.compiler import SQLCompiler, SQLInsertCompiler
 from django.db.transaction import TransactionManagementError
 from django.test.utils import CaptureQueriesContext
+from django_tasks_db.models import DBTaskResult, get_date_max
 
 from accounts.models import Actor
-from core.models import for_team
-from core.prepared import row_by_pk
+from core.models import IdempotencyRecord, for_team
+from core.prepared import insert_new, row_by_pk
+from flows.models import Flow, FlowGroup
 from jobs import services
 from jobs.attachments import SignatureInput
 from jobs.models import Job, JobSignature, JobStatus, ResultType
@@ -105,3 +108,45 @@ def test_a_teams_shape_that_differs_by_more_than_the_team_is_read_through_the_or
     with CaptureQueriesContext(connection) as queries:
         assert row_by_pk("test.by_name", by_name, job.pk, team=world.b.team) is None  # another team: not its row
     assert "Bravo" in queries.captured_queries[0]["sql"]  # built for that team by the ORM
+
+
+def _columns(row: Any) -> dict[str, Any]:
+    return {f.attname: getattr(row, f.attname) for f in type(row)._meta.concrete_fields if f.attname != "id"}
+
+
+def test_new_rows_are_written_together_as_bulk_create_writes_them(world: World, monkeypatch: Any) -> None:
+    job = JobFactory(team=world.a.team, status=JobStatus.COMPLETED)
+
+    def new_rows() -> tuple[FlowGroup, list[Flow], list[DBTaskResult]]:
+        group = FlowGroup(team_id=job.team_id, job=job, job_completed_at=job.created_at)
+        flows = [Flow(team_id=job.team_id, group=group, kind="REPORT", name=name) for name in ("a", "b")]
+        tasks = [
+            DBTaskResult(task_path="flows.tasks.process_flow_task", args_kwargs=[f.name], run_after=get_date_max())
+            for f in flows
+        ]
+        return group, flows, tasks
+
+    compiled: list[Any] = []
+    monkeypatch.setattr(SQLInsertCompiler, "as_sql", _counting(SQLInsertCompiler.as_sql, compiled))
+    with CaptureQueriesContext(connection) as queries:
+        group, flows, tasks = new_rows()
+        insert_new(flows, [group], tasks)  # the flows point at a group written after them: checked at commit
+    assert len(queries.captured_queries) == 1 and not compiled
+    assert not group._state.adding and all(not row._state.adding for row in (*flows, *tasks))
+    written = [FlowGroup.objects.get(pk=group.pk), *Flow.objects.filter(group=group).order_by("name")]
+    written += list(DBTaskResult.objects.filter(pk__in=[t.pk for t in tasks]).order_by("args_kwargs"))
+    FlowGroup.objects.filter(pk=group.pk).delete()  # its twin below is the job's one group
+    twin_group, twin_flows, twin_tasks = new_rows()
+    for model, rows in ((FlowGroup, [twin_group]), (Flow, twin_flows), (DBTaskResult, twin_tasks)):
+        model.objects.bulk_create(rows)
+    twins = [FlowGroup.objects.get(pk=twin_group.pk), *Flow.objects.filter(group=twin_group).order_by("name")]
+    twins += list(DBTaskResult.objects.filter(pk__in=[t.pk for t in twin_tasks]).order_by("args_kwargs"))
+    stamps = ("created_at", "updated_at", "enqueued_at", "group_id", "run_after")
+    same = [{k: v for k, v in _columns(r).items() if k not in stamps} for r in written]
+    assert same == [{k: v for k, v in _columns(r).items() if k not in stamps} for r in twins]
+
+
+def test_a_row_the_database_numbers_is_written_by_bulk_create(world: World) -> None:
+    record = IdempotencyRecord(credential_id="c", key="k", request_hash="h", path="/v1/jobs")
+    insert_new([record])
+    assert record.pk is not None and IdempotencyRecord.objects.get(pk=record.pk).key == "k"
