@@ -180,9 +180,33 @@ def written_jobs(*, team: Team, objs: Sequence[Job]) -> dict[Any, dict[str, Any]
     its author gave the keys; the database's `jsonb` keeps its own), as the serializer showed them.
     """
     in_hand = {job.pk: timeline for job in objs if (timeline := selectors.timeline_in_hand(job)) is not None}
-    found = job_details(team, [job.pk for job in objs], jobs=_team_jobs, context={"team": team},
-                        statements=_WRITTEN_STATEMENTS, in_hand=in_hand)  # fmt: skip
+    rows = [_row_in_hand(job) for job in objs] if len(in_hand) == len(objs) else [None]
+    if all(row is not None for row in rows):  # jobs just created, every relation in hand: nothing to read
+        timelines = {str(pk): list(timeline) for pk, timeline in in_hand.items()}
+        found = _shown(rows, timelines, {}, [job.pk for job in objs], {"team": team})  # type: ignore[arg-type]
+    else:
+        found = job_details(team, [job.pk for job in objs], jobs=_team_jobs, context={"team": team},
+                            statements=_WRITTEN_STATEMENTS, in_hand=in_hand)  # fmt: skip
     for job in objs:
         if job.pk in found:
             found[job.pk].update(payload=job.payload, result=job.result)
     return found
+
+
+def _row_in_hand(job: Job) -> dict[str, Any] | None:
+    """The detail's row of `job` (`JOB_COLUMNS`, `RELATED_COLUMNS`, no signature) from the instance and
+    the related rows it holds, or None when one it points at is not in hand (or lacks a shown column)."""
+    row = {column: getattr(job, column) for column in JOB_COLUMNS}
+    for name, expression in RELATED_COLUMNS.items():
+        relation, attribute = expression.name.split("__")  # type: ignore[attr-defined]  # F(relation__column)
+        field = getattr(Job, relation).field  # the foreign key
+        if getattr(job, field.attname) is None:
+            row[name] = None
+            continue
+        if not field.is_cached(job):
+            return None
+        related = getattr(job, relation)
+        if attribute in related.get_deferred_fields():
+            return None
+        row[name] = getattr(related, attribute)
+    return {**row, **dict.fromkeys(SIGNATURE_COLUMNS)}
