@@ -14,6 +14,7 @@ from rest_framework.exceptions import NotFound
 from accounts.models import APIKey, Membership, Team, User
 from core.api.errors import camel
 from core.models import for_team
+from core.prepared import row_by_pk
 
 # DRF coerces `0` into `false`, `12` into `"12"`, `12.5` into a Decimal; the schema promises JSON
 # types, so a value of another type is a 400 on its field (money must arrive as an exact string).
@@ -167,14 +168,22 @@ class TeamPrimaryKeyField(serializers.PrimaryKeyRelatedField[Any]):
         return self.model._default_manager.all()
 
     def get_queryset(self) -> models.QuerySet[Any]:
-        team = self.context["team"]
+        return self.team_rows(self.context["team"])
+
+    def team_rows(self, team: Team) -> models.QuerySet[Any]:
         return for_team(self.rows(team), team)
 
     def to_internal_value(self, data: Any) -> Any:
         if isinstance(data, bool):
             self.fail("incorrect_type", data_type=type(data).__name__)
         pk = self.pk_field.to_internal_value(data)  # type: ignore[union-attr]
-        found = self.get_queryset().filter(**{self.lookup: pk}).first()
+        if self.lookup == "pk":
+            # `rows(team)` depends on the team alone: its statement is compiled once per field class and
+            # model, the team and the key bound after (core.prepared), as a path id's `get_object`.
+            shape = f"field.{type(self).__module__}.{type(self).__qualname__}.{self.model._meta.label}"
+            found = row_by_pk(shape, self.team_rows, pk, team=self.context["team"])
+        else:
+            found = self.get_queryset().filter(**{self.lookup: pk}).first()
         if found is None:
             return self.missing(pk)
         return found
