@@ -17,6 +17,7 @@ from django.utils import timezone
 from accounts.models import Actor, Team, User
 from assets.models import Asset
 from core.exceptions import InvalidInputError
+from core.prepared import insert_new
 from core.timerange import team_zone
 from jobs.models import Job, JobEvent, JobStatus, JobType
 from jobs.rules import check_assignable, link_issues, raise_issues
@@ -103,9 +104,8 @@ def create_jobs_bulk(*, actor: Actor, jobs: Sequence[NewJob]) -> list[Job]:
             check_assignable(team=new.team, engineer=new.engineer)
             checked.add((new.team.pk, new.engineer.pk))
     with transaction.atomic():
-        Job.objects.bulk_create(built)
         history = [_history(job, actor, None, JobStatus.PENDING, job.created_at) for job in built]
-        JobEvent.objects.bulk_create(history)
+        insert_new(built, history)  # the jobs and their history rows in one statement (core.prepared)
         for job, created in zip(built, history, strict=True):
             new_job_details(job, history=[created])  # its event shows them without reading them back
         record_events(EventType.JOB_CREATED, built)
