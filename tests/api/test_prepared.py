@@ -120,7 +120,7 @@ def test_new_rows_are_written_together_as_bulk_create_writes_them(world: World, 
     def new_rows() -> tuple[FlowGroup, list[Flow], list[DBTaskResult]]:
         group = FlowGroup(team_id=job.team_id, job=job, job_completed_at=job.created_at)
         flows = [Flow(team_id=job.team_id, group=group, kind="REPORT", name=name) for name in ("a", "b")]
-        tasks = [
+        tasks: list[DBTaskResult] = [
             DBTaskResult(task_path="flows.tasks.process_flow_task", args_kwargs=[f.name], run_after=get_date_max())
             for f in flows
         ]
