@@ -24,10 +24,11 @@ from typing import Any
 from django.db.models import F, QuerySet
 
 from accounts.models import APIKey, Team, User
+from core.api.fast import WIRE_TIME_PREFIX
 from core.api.statements import StatementCache, as_team, kept_rows
 from core.models import for_team
 from jobs import selectors
-from jobs.api.rows import JOB_COLUMNS, RELATED_COLUMNS, job_rows
+from jobs.api.rows import EMPTY_AS_NULL, JOB_COLUMNS, RELATED_COLUMNS, RELATED_NAMES, TIME_COLUMNS, job_rows
 from jobs.api.serializers import JobAttachmentSerializer, JobEventSerializer, JobSignatureSerializer
 from jobs.models import Job, JobAttachment, JobEvent, JobSignature
 
@@ -197,8 +198,9 @@ def _row_in_hand(job: Job) -> dict[str, Any] | None:
     """The detail's row of `job` (`JOB_COLUMNS`, `RELATED_COLUMNS`, no signature) from the instance and
     the related rows it holds, or None when one it points at is not in hand (or lacks a shown column)."""
     row = {column: getattr(job, column) for column in JOB_COLUMNS}
-    for name, expression in RELATED_COLUMNS.items():
-        relation, attribute = expression.name.split("__")  # type: ignore[attr-defined]  # F(relation__column)
+    row.update({f"{WIRE_TIME_PREFIX}{column}": getattr(job, column) for column in TIME_COLUMNS})  # printed by job_rows
+    for name, path in RELATED_NAMES.items():
+        relation, attribute = path.split("__")
         field = getattr(Job, relation).field  # the foreign key
         if getattr(job, field.attname) is None:
             row[name] = None
@@ -208,5 +210,6 @@ def _row_in_hand(job: Job) -> dict[str, Any] | None:
         related = getattr(job, relation)
         if attribute in related.get_deferred_fields():
             return None
-        row[name] = getattr(related, attribute)
+        value = getattr(related, attribute)
+        row[name] = None if value == "" and name in EMPTY_AS_NULL else value
     return {**row, **dict.fromkeys(SIGNATURE_COLUMNS)}

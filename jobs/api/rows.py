@@ -29,22 +29,34 @@ TIME_COLUMNS = (
 )  # fmt: skip
 
 
+# The related names a job shows (alias → the related row's column), and those whose empty value is
+# sent as null (the contract's "no value"; NULLIF in the statement).
+RELATED_NAMES = {
+    "rel_type_key": "job_type__key",
+    "rel_engineer_name": "assigned_to__full_name",
+    "rel_engineer_email": "assigned_to__email",
+    "rel_client_name": "client__name",
+    "rel_site_name": "site__name",
+    "rel_asset_name": "asset__name",
+    "rel_asset_serial": "asset__serial_number",
+    "rel_project_name": "project__name",
+    "rel_project_status": "project__status",
+    "rel_key_name": "created_by_key__name",
+    "rel_creator_name": "created_by_user__full_name",
+    "rel_creator_email": "created_by_user__email",
+}
+EMPTY_AS_NULL = frozenset(
+    {"rel_client_name", "rel_site_name", "rel_asset_name", "rel_asset_serial", "rel_project_name"}
+)
+
 # Computed columns: the timestamps as the API prints them (`wire_<name>`, formatted by PostgreSQL) and
-# the related names, an empty name as null (the contract's "no value").
+# the related names.
 RELATED_COLUMNS = {
     **wire_times(*TIME_COLUMNS),
-    "rel_type_key": F("job_type__key"),
-    "rel_engineer_name": F("assigned_to__full_name"),
-    "rel_engineer_email": F("assigned_to__email"),
-    "rel_client_name": NullIf(F("client__name"), Value("")),
-    "rel_site_name": NullIf(F("site__name"), Value("")),
-    "rel_asset_name": NullIf(F("asset__name"), Value("")),
-    "rel_asset_serial": NullIf(F("asset__serial_number"), Value("")),
-    "rel_project_name": NullIf(F("project__name"), Value("")),
-    "rel_project_status": F("project__status"),
-    "rel_key_name": F("created_by_key__name"),
-    "rel_creator_name": F("created_by_user__full_name"),
-    "rel_creator_email": F("created_by_user__email"),
+    **{
+        alias: NullIf(F(path), Value("")) if alias in EMPTY_AS_NULL else F(path)
+        for alias, path in RELATED_NAMES.items()
+    },
 }
 
 
