@@ -105,8 +105,11 @@ class InputSerializer(serializers.Serializer[Any]):
 
     def get_fields(self) -> dict[str, serializers.Field[Any, Any, Any, Any]]:
         """Every integer is bounded (PostgreSQL's `integer` unless the field says otherwise), so an
-        oversized number is a 400 on its path, never a database error, and the schema says so."""
-        fields = super().get_fields()
+        oversized number is a 400 on its path, never a database error, and the schema says so.
+
+        The declared fields are copied from their constructors' arguments (`_copy_of`), not deep-copied
+        arguments and all as DRF does for every instance (~0.3 ms of a job's create)."""
+        fields = {name: _copy_of(field) for name, field in self._declared_fields.items()}
         for field in fields.values():
             if may_be_blank(field):
                 field.allow_null = True  # published as nullable; `to_internal_value` turns null into ""
@@ -247,9 +250,11 @@ class FieldsBuiltOnce:
 def _copy_of(field: Any) -> Any:
     """A fresh, unbound copy of `field`: made from its constructor's arguments again, as DRF's deep copy
     makes it, without copying arguments no field changes (a leaf's names, flags and choices); a nested
-    serializer is deep-copied, its own fields and child with it."""
-    if isinstance(field, serializers.BaseSerializer):
-        return copy.deepcopy(field)
+    serializer, or a field given another (a `ListField`'s `child`), is deep-copied, its own fields and
+    child with it: a child bound to one parent at a time, never shared between requests."""
+    arguments = (*field._args, *field._kwargs.values())
+    if isinstance(field, serializers.BaseSerializer) or any(isinstance(a, serializers.Field) for a in arguments):
+        return copy.deepcopy(field)  # its own child (a list's items), never one shared with another copy
     return type(field)(*field._args, **field._kwargs)
 
 
