@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import threading
 import time
 from typing import Any
@@ -92,9 +93,12 @@ class CredentialRateThrottle(BaseThrottle):
         return self._wait
 
 
-class _Kept(threading.local):
-    """The Redis connection this thread counts on, the pool it came from, and the last key's INCR."""
+class _Kept:
+    """The one Redis connection this process counts on, the pool and process it came from, and the last
+    key's INCR. Held by one thread at a time (`_KEPT_LOCK`); never one per thread: under ASGI each
+    request runs in a thread of its own, and a connection per thread would never go back to the pool."""
 
+    pid: int = 0
     pool: Any = None
     connection: AbstractConnection | None = None
     key: str = ""
@@ -102,29 +106,37 @@ class _Kept(threading.local):
 
 
 _KEPT = _Kept()
+_KEPT_LOCK = threading.Lock()
 
 
 def _incr(redis: Redis, key: str) -> int:
-    """`INCR key` on a connection this thread keeps: one packed command sent, one integer read.
+    """`INCR key` on the connection this process keeps: one packed command sent, one integer read.
 
     Every /v1 request counts here, and `redis.incr` spends ~50 µs of CPU per call in redis-py's
     per-command machinery (pool checkout and release, retries, observability hooks) around a round
     trip that costs ~5 µs (bench/README.md, "rate limit"). redis-py's own `Connection` still
     connects, reconnects, times out and parses the reply; a connection that fails is dropped by it
-    and the command is sent once more on a fresh one, as the client's retry would.
+    and the command is sent once more on a fresh one, as the client's retry would. While another
+    thread of the process is counting on it, a request counts the client's usual way.
     """
-    kept = _KEPT
-    if kept.connection is None or kept.pool is not redis.connection_pool:
-        if kept.connection is not None:
-            kept.pool.release(kept.connection)
-        kept.pool = redis.connection_pool
-        kept.connection = kept.pool.get_connection()
-    connection = kept.connection
-    if kept.key != key:
-        kept.key, kept.packed = key, connection.pack_command("INCR", key)
+    if not _KEPT_LOCK.acquire(blocking=False):
+        return int(redis.incr(key))
     try:
-        connection.send_packed_command(kept.packed, check_health=False)
-        return int(connection.read_response())
-    except (RedisConnectionError, RedisTimeoutError):  # the connection is closed now: once more, afresh
-        connection.send_packed_command(kept.packed, check_health=False)
-        return int(connection.read_response())
+        kept = _KEPT
+        if kept.connection is None or kept.pool is not redis.connection_pool or kept.pid != os.getpid():
+            if kept.connection is not None and kept.pid == os.getpid():
+                kept.pool.release(kept.connection)
+            kept.pid, kept.pool, kept.key = os.getpid(), redis.connection_pool, ""
+            kept.connection = kept.pool.get_connection()
+        connection = kept.connection
+        assert connection is not None
+        if kept.key != key:
+            kept.key, kept.packed = key, connection.pack_command("INCR", key)
+        try:
+            connection.send_packed_command(kept.packed, check_health=False)
+            return int(connection.read_response())
+        except (RedisConnectionError, RedisTimeoutError):  # the connection is closed now: once more, afresh
+            connection.send_packed_command(kept.packed, check_health=False)
+            return int(connection.read_response())
+    finally:
+        _KEPT_LOCK.release()

@@ -78,6 +78,44 @@ def test_a_redis_connection_closed_by_the_server_is_replaced_and_the_count_goes_
         cache.delete(key)
 
 
+def test_requests_in_threads_of_their_own_count_without_holding_a_connection_each() -> None:
+    """Under ASGI each request's sync code runs in a thread of its own: counting from 200 short-lived
+    threads (8 at a time) counts every request and leaves the pool a handful of connections, not one
+    held per thread (which ran the pool out: "Too many connections")."""
+    import threading
+    import uuid
+
+    from django.core.cache import cache
+
+    from core.api.throttling import CredentialRateThrottle
+
+    redis_cache = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": "redis://127.0.0.1:6379/9",
+            "OPTIONS": {
+                "CLIENT_CLASS": "django_redis.client.DefaultClient",
+                "CONNECTION_POOL_KWARGS": {"max_connections": 20},
+            },
+        }
+    }
+    with override_settings(CACHES=redis_cache):
+        key = f"ratelimit:test-{uuid.uuid4()}:60:1"
+        counts: list[int] = []
+        for _ in range(25):
+            threads = [threading.Thread(target=lambda: counts.append(CredentialRateThrottle._count(key, 60)))
+                       for _ in range(8)]  # fmt: skip
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+        assert sorted(counts) == list(range(1, 201))
+        pool = cache.client.get_client(write=True).connection_pool
+        assert len(pool._in_use_connections) <= 1  # the one the process keeps
+        assert pool._created_connections <= 9
+        cache.delete(key)
+
+
 def test_the_usual_accept_headers_get_json_and_others_are_negotiated(world: World) -> None:
     for accept in ("", "*/*", "application/json"):
         answer = world.api.get("/v1/jobs", headers={"Accept": accept})
