@@ -222,7 +222,9 @@ def profile(application: Any, make_env: Callable[[int], dict[str, Any]], request
         call(application, make_env(i))
     profiler.disable()
     out = io.StringIO()
-    pstats.Stats(profiler, stream=out).sort_stats(os.environ.get("PROFILE_SORT", "tottime")).print_stats(int(os.environ.get("PROFILE_TOP", "30")))
+    pstats.Stats(profiler, stream=out).sort_stats(os.environ.get("PROFILE_SORT", "tottime")).print_stats(
+        int(os.environ.get("PROFILE_TOP", "30"))
+    )
     return out.getvalue()
 
 
