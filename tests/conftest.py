@@ -10,11 +10,17 @@ from typing import Any
 import pytest
 from django.core.cache import cache
 from django.test import Client as DjangoClient
+from hypothesis import settings as hypothesis_settings
 
 from accounts.models import Role, Team, User
 from accounts.scopes import ALL_SCOPES
 from tests.factories import APIKeyFactory, MembershipFactory, TeamFactory, UserFactory
 from tests.openapi import assert_matches_schema
+
+# Property tests assert what comes out, never how fast: no per-example deadline (hypothesis' 200 ms
+# default failed a pure-arithmetic example when the full suite loaded both cores).
+hypothesis_settings.register_profile("project", deadline=None)
+hypothesis_settings.load_profile("project")
 
 
 class ApiResponse:
