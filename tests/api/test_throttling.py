@@ -7,6 +7,20 @@ from django.test import override_settings
 from tests.conftest import World
 
 
+def redis_cache_settings(**pool: int) -> dict[str, object]:
+    """CACHES on Redis (production's cache; the tests' default is in memory), database 9."""
+    options: dict[str, object] = {"CLIENT_CLASS": "django_redis.client.DefaultClient"}
+    if pool:
+        options["CONNECTION_POOL_KWARGS"] = pool
+    return {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": "redis://127.0.0.1:6379/9",
+            "OPTIONS": options,
+        }
+    }
+
+
 @override_settings(API_RATE_LIMIT="3/min")
 def test_over_the_limit_is_429_with_retry_after(world: World) -> None:
     answers = [world.api.get("/v1/jobs") for _ in range(4)]
@@ -35,13 +49,7 @@ def test_a_redis_window_counts_once_per_request_and_expires() -> None:
 
     from core.api.throttling import CredentialRateThrottle
 
-    redis_cache = {
-        "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
-            "LOCATION": "redis://127.0.0.1:6379/9",
-            "OPTIONS": {"CLIENT_CLASS": "django_redis.client.DefaultClient"},
-        }
-    }
+    redis_cache = redis_cache_settings()
     with override_settings(CACHES=redis_cache):
         key = f"ratelimit:test-{uuid.uuid4()}:60:1"
         assert [CredentialRateThrottle._count(key, 60) for _ in range(3)] == [1, 2, 3]
@@ -58,13 +66,7 @@ def test_a_redis_connection_closed_by_the_server_is_replaced_and_the_count_goes_
 
     from core.api import throttling
 
-    redis_cache = {
-        "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
-            "LOCATION": "redis://127.0.0.1:6379/9",
-            "OPTIONS": {"CLIENT_CLASS": "django_redis.client.DefaultClient"},
-        }
-    }
+    redis_cache = redis_cache_settings()
     with override_settings(CACHES=redis_cache):
         key = f"ratelimit:test-{uuid.uuid4()}:60:1"
         assert throttling.CredentialRateThrottle._count(key, 60) == 1
@@ -89,16 +91,7 @@ def test_requests_in_threads_of_their_own_count_without_holding_a_connection_eac
 
     from core.api.throttling import CredentialRateThrottle
 
-    redis_cache = {
-        "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
-            "LOCATION": "redis://127.0.0.1:6379/9",
-            "OPTIONS": {
-                "CLIENT_CLASS": "django_redis.client.DefaultClient",
-                "CONNECTION_POOL_KWARGS": {"max_connections": 20},
-            },
-        }
-    }
+    redis_cache = redis_cache_settings(max_connections=20)
     with override_settings(CACHES=redis_cache):
         key = f"ratelimit:test-{uuid.uuid4()}:60:1"
         counts: list[int] = []
