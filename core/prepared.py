@@ -149,13 +149,15 @@ def insert_new(*groups: Sequence[models.Model], using: str = "default") -> None:
     The statement is kept per connection and models and numbers of rows (building and compiling an
     INSERT cost more than sending it). Foreign keys are checked at commit (Django's are deferred), so
     a group may point at a row of a later one. A model the statement cannot write exactly (a column
-    the database fills and returns, a value that is an expression) is written by `bulk_create`.
+    the database fills and returns, a value that is an expression), or a database other than
+    PostgreSQL, is written by `bulk_create`, a group at a time.
     """
     groups = tuple(group for group in groups if group)
     if not groups:
         return
     connection = connections[using]
-    exact = not any(_needs_orm(group) for group in groups)
+    # Data-modifying `WITH`s are PostgreSQL's; elsewhere (SQLite, `make run`'s default) `bulk_create`.
+    exact = connection.vendor == "postgresql" and not any(_needs_orm(group) for group in groups)
     params: list[Any] = []
     for group in groups:
         for obj in group:
