@@ -106,7 +106,7 @@ class TeamFilterSet(django_filters.FilterSet):
                 errors[name] = ErrorList(exc.error_list)
         if errors:
             raise translate_validation(errors)
-        return {name: found[name] for name in data if name in cls.base_filters}
+        return found
 
 
 def _check_names(form: forms.Form, data: Any, filters: Any) -> None:

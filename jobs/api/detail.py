@@ -168,9 +168,15 @@ def _shown(
 _WRITTEN_STATEMENTS = StatementCache(size=8)
 
 
+def served_jobs(team: Team) -> QuerySet[Job]:
+    """The rows `JobViewSet` serves (its `base_queryset`): the list, the detail and the writes read
+    bare rows and build what they show themselves."""
+    return selectors.jobs_for(team=team, with_related=False, with_events=False)
+
+
 def _team_jobs(team: Team) -> QuerySet[Job]:
-    """The rows `JobViewSet` serves (`TeamScopedViewSet.scoped_queryset`: its selector, then tenancy)."""
-    return for_team(selectors.jobs_for(team=team, with_related=False, with_events=False), team)
+    """`served_jobs` narrowed to `team`, as `TeamScopedViewSet.scoped_queryset` narrows them."""
+    return for_team(served_jobs(team), team)
 
 
 def written_jobs(*, team: Team, objs: Sequence[Job]) -> dict[Any, dict[str, Any]]:

@@ -27,7 +27,7 @@ from core.api.views import UUID_PATTERN, BaseAPIView, ListMixin, RetrieveMixin, 
 from core.exceptions import InvalidInputError
 from jobs import selectors, services
 from jobs.api import examples
-from jobs.api.detail import job_detail
+from jobs.api.detail import job_detail, served_jobs
 from jobs.api.filters import JobFilter
 from jobs.api.rows import job_rows, job_values
 from jobs.api.serializers import (
@@ -148,7 +148,7 @@ class JobViewSet(RetrieveMixin, TeamScopedViewSet):
     def base_queryset(self, team: Team) -> QuerySet[Job]:
         # The list and the detail read bare rows (see `list`, `retrieve`); a write only needs the row
         # it changes (its answer is the representation its event recorded: see `_fresh`).
-        return selectors.jobs_for(team=team, with_related=False, with_events=False)
+        return served_jobs(team)
 
     def get_serializer_class(self) -> Any:
         return JobSerializer if self.action == "list" else JobDetailSerializer
@@ -233,9 +233,7 @@ class JobAttachmentViewSet(ListMixin, TeamScopedViewSet):
 
     def job(self) -> Job:
         """The path's job, if it is the caller team's (404 otherwise)."""
-        return self.team_object(
-            selectors.jobs_for(team=self.team, with_related=False, with_events=False), self.kwargs["id"]
-        )
+        return self.team_object(served_jobs(self.team), self.kwargs["id"])
 
     def base_queryset(self, team: Team) -> QuerySet[JobAttachment]:
         return selectors.attachments_for(team=team, job=self.job())
