@@ -126,7 +126,8 @@ def instrument(application: Any) -> None:
     from core.api import renderers as api_renderers
     from core.api import views as api_views
 
-    _walk_middleware(application)
+    for handler in (application.api, application.pages) if hasattr(application, "api") else (application,):
+        _walk_middleware(handler)  # config.wsgi: /v1's handler and the pages' (core/api/handler.py)
     wrap(BaseHandler, "_get_response", "Django: view call, process_view, checks")
     wrap(BaseHandler, "resolve_request", "Django: URL resolving")
     wrap(api_views.BaseAPIView, "dispatch", "DRF: dispatch, initial (versioning)")

@@ -62,6 +62,19 @@ MIDDLEWARE = [
     "core.api.middleware.PagesMessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
+# What /v1 does without (core/api/handler.py): static files, sessions, the signed-in user, flash
+# messages and CSRF (DRF's views are exempt; /v1 authenticates by bearer token only).
+PAGES_ONLY_MIDDLEWARE = frozenset(
+    {
+        "core.security.CompressStaticMiddleware",
+        "whitenoise.middleware.WhiteNoiseMiddleware",
+        "core.api.middleware.PagesSessionMiddleware",
+        "django.middleware.csrf.CsrfViewMiddleware",
+        "core.api.middleware.PagesAuthenticationMiddleware",
+        "core.api.middleware.PagesMessageMiddleware",
+    }
+)
+API_MIDDLEWARE = [name for name in MIDDLEWARE if name not in PAGES_ONLY_MIDDLEWARE]
 
 ROOT_URLCONF = "config.urls"
 

@@ -1,14 +1,17 @@
-"""WSGI entry point (gunicorn sync workers)."""
+"""WSGI entry point (gunicorn sync workers): /v1 through its own leaner handler (core/api/handler.py)."""
 
 import gc
 import os
 
-from django.core.wsgi import get_wsgi_application
+import django
 from django.urls import get_resolver
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+django.setup(set_prefix=False)  # as get_wsgi_application does
 
-application = get_wsgi_application()
+from core.api.handler import Application  # noqa: E402
+
+application = Application()
 
 # Import every view now (the URL conf pulls them in), then move all that is loaded out of the
 # cyclic garbage collector's reach: those objects live as long as the worker, and a full

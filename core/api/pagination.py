@@ -234,8 +234,12 @@ class KeysetPagination(BasePagination):
         except (DjangoValidationError, TypeError, ValueError):
             raise invalid from None
 
+    def body(self, data: Sequence[Any]) -> dict[str, Any]:
+        """A page's answer: its rows and the next page's key (the lean dispatch renders it at once)."""
+        return {"success": True, "data": data, "lastEvaluatedKey": self.next_key}
+
     def get_paginated_response(self, data: Sequence[Any]) -> Response:
-        return Response({"success": True, "data": data, "lastEvaluatedKey": self.next_key})
+        return Response(self.body(data))
 
     # Schema ----------------------------------------------------------------------------------
     def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:

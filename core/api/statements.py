@@ -40,6 +40,7 @@ from rest_framework.request import Request
 
 from core.api.fast import rows_of, wire_rows, wire_rows_of
 from core.api.filters import PAGINATION_PARAMS
+from core.api.renderers import PreCamelized
 
 
 class _UUIDSlot(uuid.UUID):
@@ -228,15 +229,26 @@ def _slottable(filterset_class: Any, name: str) -> bool:
 class HotList:
     """The list action of a `TeamScopedViewSet` whose page statement is kept per shape.
 
-    `columns` turns the scoped, filtered queryset into the `.values()` the rows are built from. The
+    `columns` turns the scoped, filtered queryset into the `.values()` the rows are built from, and
+    `build(rows, view)` builds the API's rows from those (camelCase, JSON-ready: `PreCamelized`). The
     parameters are checked as on every list (the filter set's form, `KeysetPagination.parse`), and a
-    shape's first request builds the page query the way `ListMixin` does.
+    shape's first request builds the page query the way `ListMixin` does. A viewset with a hot list
+    answers its plain `GET`s through the lean dispatch (`core.api.lean`).
     """
 
-    def __init__(self, columns: Callable[[QuerySet[Any]], QuerySet[Any, dict[str, Any]]]) -> None:
+    def __init__(
+        self,
+        columns: Callable[[QuerySet[Any]], QuerySet[Any, dict[str, Any]]],
+        build: Callable[[list[dict[str, Any]], Any], list[dict[str, Any]]],
+    ) -> None:
         self.columns = columns
+        self.build = build
         self.statements = StatementCache()
         self.keep = True  # False: the ORM builds the statement every time (tests compare both ways)
+
+    def page(self, view: Any, request: Request) -> PreCamelized:
+        """The page's rows as the API sends them (the paginator keeps the next page's key)."""
+        return PreCamelized(self.build(self.rows(view, request), view))
 
     def rows(self, view: Any, request: Request) -> list[dict[str, Any]]:
         """The page's rows (the paginator keeps the next page's key, as for any list)."""

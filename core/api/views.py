@@ -19,10 +19,11 @@ from rest_framework.viewsets import GenericViewSet
 
 from accounts.models import Actor, Team
 from core import registry
-from core.api import idempotency
+from core.api import idempotency, lean
 from core.api.errors import plain_error_response, request_id_of
 from core.api.filters import PAGINATION_PARAMS
 from core.api.pagination import DEFAULT_SORT_FIELDS, SortField
+from core.api.statements import HotList
 from core.models import for_team
 from core.prepared import row_by_pk
 
@@ -128,6 +129,15 @@ class TeamScopedViewSet(BaseAPIView, GenericViewSet):
     # True when `base_queryset(team)` depends on the team and the action alone (not on the path, the
     # query or the caller's scopes): `get_object` then reads the row through a statement kept once built.
     object_statement_kept: ClassVar[bool] = False
+    # A hot list: its page statement kept per shape of request, its plain GETs dispatched lean.
+    hot_list: ClassVar[HotList | None] = None
+
+    @classmethod
+    def as_view(cls, actions: dict[str, Any] | None = None, **initkwargs: Any) -> Any:
+        view = super().as_view(actions, **initkwargs)
+        if cls.hot_list is not None and (actions or {}).get("get") == "list":
+            return lean.list_view(cls, view)  # the route's plain GETs without DRF's general dispatch
+        return view
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -199,6 +209,12 @@ class TeamScopedViewSet(BaseAPIView, GenericViewSet):
         if getattr(obj, "team_id", None) == self.team.pk:
             obj.team = self.team  # the caller's team, already loaded: no query when a service reads `obj.team`
         return obj
+
+    def hot_list_response(self, request: Request) -> Response:
+        """The hot list's page, as its `list` answers through DRF's dispatch (see `core.api.lean`)."""
+        assert self.hot_list is not None
+        paginator: Any = self.paginator  # KeysetPagination (settings), as for every list
+        return Response(paginator.body(self.hot_list.page(self, request)))
 
     def get_serializer_context(self) -> dict[str, Any]:
         context = dict(super().get_serializer_context())

@@ -21,7 +21,6 @@ from core.api.fast import wire_rows
 from core.api.negotiation import FirstRendererNegotiation
 from core.api.pagination import CREATED_AT, SortField
 from core.api.permissions import signed_link_or_scope
-from core.api.renderers import PreCamelized
 from core.api.statements import HotList
 from core.api.views import UUID_PATTERN, BaseAPIView, ListMixin, RetrieveMixin, TeamScopedViewSet, envelope
 from core.exceptions import InvalidInputError
@@ -153,12 +152,12 @@ class JobViewSet(RetrieveMixin, TeamScopedViewSet):
     def get_serializer_class(self) -> Any:
         return JobSerializer if self.action == "list" else JobDetailSerializer
 
-    hot_list = HotList(job_values)  # the page's statement kept per shape of request (core.api.statements)
+    # The page's statement kept per shape of request (core.api.statements); plain GETs dispatched lean.
+    hot_list = HotList(job_values, lambda rows, view: job_rows(rows))
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """The hot path: rows built directly as JSON-ready dicts (same shape as `JobSerializer`)."""
-        page = self.hot_list.rows(self, request)
-        return self.get_paginated_response(PreCamelized(job_rows(page)))
+        return self.hot_list_response(request)
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         # One job: its row built as the list builds it, with its timeline, photos and signature

@@ -20,7 +20,6 @@ from core.api.errors import bad_request
 from core.api.examples import with_request_examples
 from core.api.fast import wire_rows
 from core.api.pagination import CREATED_AT, SortField
-from core.api.renderers import PreCamelized
 from core.api.statements import HotList
 from core.api.views import TeamScopedViewSet, envelope
 from plans import selectors, services
@@ -95,7 +94,7 @@ class MaintenancePlanViewSet(TeamScopedViewSet):
     }
 
     fetch_rows = staticmethod(wire_rows)  # the page's rows as the wire wants them (see core.api.fast)
-    hot_list = HotList(plan_values)
+    hot_list = HotList(plan_values, lambda rows, view: plan_rows(rows, today=services.today_for(view.team)))
 
     def base_queryset(self, team: Team) -> QuerySet[MaintenancePlan]:
         # The list and the detail read bare rows and their relations by id (plans/api/rows.py); the
@@ -105,8 +104,8 @@ class MaintenancePlanViewSet(TeamScopedViewSet):
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         # The hot path: rows built as JSON-ready dicts, exactly as `MaintenancePlanSerializer` shows them
         # (plans/api/rows.py). A comment, not a docstring: the schema would publish a docstring.
-        page = self.hot_list.rows(self, request)  # the page's statement kept per shape (core.api.statements)
-        return self.get_paginated_response(PreCamelized(plan_rows(page, today=services.today_for(self.team))))
+        # The page's statement is kept per shape (core.api.statements); plain GETs are dispatched lean.
+        return self.hot_list_response(request)
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         # One plan, its row built as the list builds it.
