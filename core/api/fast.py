@@ -7,7 +7,7 @@ schema (generated from those serializers) still describes what is sent; tests co
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -166,17 +166,51 @@ def _log_prepared(using: str, sql: str, params: Sequence[Any]) -> None:
         connection.queries_log[-1]["sql"] = connection.ops.compose_sql(sql, params)
 
 
+class Rows(list[tuple[Any, ...]]):
+    """A statement's rows as psycopg's tuples, with the statement's column `names`: a hot page's rows
+    without a dict built per row (its builder unpacks them, as bench/raw_app.py does)."""
+
+    names: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, rows: Iterable[tuple[Any, ...]], names: tuple[str, ...]) -> Rows:
+        made = cls(rows)
+        made.names = names
+        return made
+
+
+def as_dicts(rows: Sequence[Any]) -> list[dict[str, Any]]:
+    """`rows` as dicts: `Rows` zipped with their names; rows that are dicts already, as they are."""
+    if isinstance(rows, Rows):
+        return [dict(zip(rows.names, row, strict=True)) for row in rows]
+    return list(rows)
+
+
+def wire_tuples_of(sql: str, params: Sequence[Any], *, using: str = DEFAULT_DB_ALIAS) -> Rows:
+    """As `wire_rows_of`, the rows as tuples (`Rows`)."""
+    cursor = _held_cursor(using, wire=True)
+    cursor.execute(sql, params)
+    rows = Rows.of(cursor.fetchall(), _names(cursor, sql))
+    _log_prepared(using, sql, params)
+    return rows
+
+
 _COLUMN_NAMES: dict[str, tuple[str, ...]] = {}  # a statement's column names (psycopg builds `description` anew)
 
 
-def _rows_on(cursor: Any, sql: str, params: Sequence[Any]) -> list[dict[str, Any]]:
-    cursor.execute(sql, params)
+def _names(cursor: Any, sql: str) -> tuple[str, ...]:
     names = _COLUMN_NAMES.get(sql)
     if names is None:
         names = tuple(column.name for column in cursor.description)
         if len(_COLUMN_NAMES) >= 1024:
             _COLUMN_NAMES.clear()
         _COLUMN_NAMES[sql] = names
+    return names
+
+
+def _rows_on(cursor: Any, sql: str, params: Sequence[Any]) -> list[dict[str, Any]]:
+    cursor.execute(sql, params)
+    names = _names(cursor, sql)
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 

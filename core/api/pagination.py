@@ -30,7 +30,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core.api.errors import bad_request
-from core.api.fast import WIRE_TIME_PREFIX
+from core.api.fast import WIRE_TIME_PREFIX, Rows
 from core.api.filters import PAGINATION_PARAMS
 
 DEFAULT_LIMIT = 25
@@ -190,10 +190,17 @@ class KeysetPagination(BasePagination):
         return queryset[: page.limit + 1]
 
     def finish(self, rows: Sequence[Any], page: PageRequest) -> list[Any]:
-        """The page's rows out of the `limit + 1` fetched; the next page's key kept for the answer."""
+        """The page's rows out of the `limit + 1` fetched; the next page's key kept for the answer.
+
+        `Rows` (tuples with their column names, `core.api.fast`) stay `Rows`."""
         found = list(rows[: page.limit])
         more = len(rows) > page.limit
-        self.next_key = self.key_after(found[-1], page.sort_by, page.order, page.sort) if more else None
+        if isinstance(rows, Rows):
+            found = Rows.of(found, rows.names)
+            last = dict(zip(rows.names, found[-1], strict=True)) if more else None
+        else:
+            last = found[-1] if more else None
+        self.next_key = self.key_after(last, page.sort_by, page.order, page.sort) if more else None
         return found
 
     def paginate_queryset(self, queryset: Any, request: Request, view: Any = None) -> list[Any]:

@@ -28,7 +28,7 @@ import datetime as dt
 import re
 import uuid
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Final
 
@@ -38,7 +38,7 @@ from django.db import connections
 from django.db.models import QuerySet
 from rest_framework.request import Request
 
-from core.api.fast import rows_of, wire_rows, wire_rows_of
+from core.api.fast import rows_of, wire_rows, wire_rows_of, wire_tuples_of
 from core.api.filters import PAGINATION_PARAMS
 from core.api.renderers import PreCamelized
 
@@ -230,7 +230,8 @@ class HotList:
     """The list action of a `TeamScopedViewSet` whose page statement is kept per shape.
 
     `columns` turns the scoped, filtered queryset into the `.values()` the rows are built from, and
-    `build(rows, view)` builds the API's rows from those (camelCase, JSON-ready: `PreCamelized`). The
+    `build(rows, view)` builds the API's rows from those (camelCase, JSON-ready: `PreCamelized`); on
+    PostgreSQL they come as `core.api.fast.Rows` (tuples and their names), elsewhere as dicts. The
     parameters are checked as on every list (the filter set's form, `KeysetPagination.parse`), and a
     shape's first request builds the page query the way `ListMixin` does. A viewset with a hot list
     answers its plain `GET`s through the lean dispatch (`core.api.lean`).
@@ -239,7 +240,7 @@ class HotList:
     def __init__(
         self,
         columns: Callable[[QuerySet[Any]], QuerySet[Any, dict[str, Any]]],
-        build: Callable[[list[dict[str, Any]], Any], list[dict[str, Any]]],
+        build: Callable[[Sequence[Any], Any], list[dict[str, Any]]],
     ) -> None:
         self.columns = columns
         self.build = build
@@ -250,7 +251,7 @@ class HotList:
         """The page's rows as the API sends them (the paginator keeps the next page's key)."""
         return PreCamelized(self.build(self.rows(view, request), view))
 
-    def rows(self, view: Any, request: Request) -> list[dict[str, Any]]:
+    def rows(self, view: Any, request: Request) -> Sequence[Any]:
         """The page's rows (the paginator keeps the next page's key, as for any list)."""
         filterset_class: Any = getattr(view, "filterset_class", None)
         default = django_filters.FilterSet.filter_queryset
@@ -289,9 +290,10 @@ class HotList:
             return paginator.apply(self.columns(queryset), replace(page, after=after))
 
         using = view.queryset.db
+        found: Sequence[Any]
         if self.keep and connections[using].vendor == "postgresql":
             compiled = self.statements.compiled(tuple(shape) if cacheable else None, values, build)
-            found = [] if compiled is None else wire_rows_of(compiled[0], compiled[1], using=using)
+            found = [] if compiled is None else wire_tuples_of(compiled[0], compiled[1], using=using)
         else:  # another database (SQLite): the ORM's query and rows, each time
             found = getattr(view, "fetch_rows", wire_rows)(build(values))
         return paginator.finish(found, page)

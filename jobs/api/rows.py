@@ -13,10 +13,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db.models import F, QuerySet, Value
 from django.db.models.functions import NullIf
 
-from core.api.fast import iso_date, iso_datetime, str_or_none, wire_times
+from core.api.fast import Rows, as_dicts, iso_date, iso_datetime, str_or_none, wire_times
 from jobs.models import Job
 
 JOB_COLUMNS = (
@@ -81,61 +82,87 @@ def _printed(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def job_rows(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Build the API's rows from `job_values` rows: a dict per job, nothing converted (every request of
-    the list and the detail runs this, so it is written out flat, as bench/raw_app.py is)."""
-    if rows and not isinstance(rows[0]["id"], str):
-        rows = [_printed(row) for row in rows]
+# The columns of `job_values`, in its statement's order (the job's, its times, its related names),
+# and the same names as `job_rows` unpacks each row (checked here, at import).
+JOB_ORDER = (*JOB_COLUMNS, *RELATED_COLUMNS)
+_UNPACKED = (
+    "id", "job_type_id", "status", "result_type", "payload", "result", "notes", "scheduled_date", "assigned_to_id",
+    "client_id", "site_id", "asset_id", "project_id", "created_by_user_id", "created_by_key_id", "cancel_reason",
+    "wire_scheduled_start", "wire_scheduled_end", "wire_created_at", "wire_updated_at", "wire_assigned_at",
+    "wire_started_at", "wire_completed_at", "wire_cancelled_at",
+    "rel_type_key", "rel_engineer_name", "rel_engineer_email", "rel_client_name", "rel_site_name", "rel_asset_name",
+    "rel_asset_serial", "rel_project_name", "rel_project_status", "rel_key_name", "rel_creator_name",
+    "rel_creator_email",
+)  # fmt: skip
+if JOB_ORDER != _UNPACKED:  # pragma: no cover - a column added above and not below
+    raise ImproperlyConfigured("jobs.api.rows: job_rows unpacks other columns than job_values selects")
+
+
+def _in_order(rows: Sequence[Any]) -> Sequence[tuple[Any, ...]]:
+    """`rows` as tuples in `JOB_ORDER`: the hot list's `Rows` as they come; dicts (the detail's, a
+    write's, the ORM's on SQLite, printed as PostgreSQL's wire rows are) put in that order."""
+    if isinstance(rows, Rows) and rows.names == JOB_ORDER:
+        return rows
+    dicts = as_dicts(rows)
+    if dicts and not isinstance(dicts[0]["id"], str):
+        dicts = [_printed(row) for row in dicts]
+    return [tuple(row[name] for name in JOB_ORDER) for row in dicts]
+
+
+def job_rows(rows: Sequence[Any]) -> list[dict[str, Any]]:
+    """Build the API's rows from `job_values` rows (`Rows` or dicts): a dict per job, nothing converted
+    (every request of the list and the detail runs this, so it is written out flat, as
+    bench/raw_app.py is, each row unpacked in `JOB_ORDER`)."""
     built = []
-    for r in rows:
-        if (key_id := r["created_by_key_id"]) is not None:
-            created_by = {"type": "apiKey", "id": key_id, "name": r["rel_key_name"]}
-        elif (user_id := r["created_by_user_id"]) is not None:
-            created_by = {"type": "user", "id": user_id, "name": r["rel_creator_name"] or r["rel_creator_email"]}
+    for (
+        id_, job_type_id, status, result_type, payload, result, notes, scheduled_date, engineer_id, client_id,
+        site_id, asset_id, project_id, user_id, key_id, cancel_reason, scheduled_start, scheduled_end, created_at,
+        updated_at, assigned_at, started_at, completed_at, cancelled_at, type_key, engineer_name, engineer_email,
+        client_name, site_name, asset_name, asset_serial, project_name, project_status, key_name, creator_name,
+        creator_email,
+    ) in _in_order(rows):  # fmt: skip
+        if key_id is not None:
+            created_by = {"type": "apiKey", "id": key_id, "name": key_name}
+        elif user_id is not None:
+            created_by = {"type": "user", "id": user_id, "name": creator_name or creator_email}
         else:
             created_by = {"type": "system", "id": None, "name": "system"}
-        engineer_id, client_id, site_id = r["assigned_to_id"], r["client_id"], r["site_id"]
-        asset_id, project_id = r["asset_id"], r["project_id"]
         built.append(
             {
-                "id": r["id"],
-                "jobTypeId": r["job_type_id"],
-                "jobType": r["rel_type_key"],
-                "status": r["status"],
-                "resultType": r["result_type"],
-                "payload": r["payload"],
-                "result": r["result"],
-                "notes": r["notes"] or None,  # "no value" is null (core.wire.to_wire)
-                "scheduledDate": r["scheduled_date"],
-                "scheduledStart": r["wire_scheduled_start"],
-                "scheduledEnd": r["wire_scheduled_end"],
+                "id": id_,
+                "jobTypeId": job_type_id,
+                "jobType": type_key,
+                "status": status,
+                "resultType": result_type,
+                "payload": payload,
+                "result": result,
+                "notes": notes or None,  # "no value" is null (core.wire.to_wire)
+                "scheduledDate": scheduled_date,
+                "scheduledStart": scheduled_start,
+                "scheduledEnd": scheduled_end,
                 "assignedTo": None
                 if engineer_id is None
-                else {
-                    "id": engineer_id,
-                    "name": r["rel_engineer_name"] or r["rel_engineer_email"],
-                    "email": r["rel_engineer_email"],
-                },
+                else {"id": engineer_id, "name": engineer_name or engineer_email, "email": engineer_email},
                 "clientId": client_id,
-                "client": None if client_id is None else {"id": client_id, "name": r["rel_client_name"]},
+                "client": None if client_id is None else {"id": client_id, "name": client_name},
                 "siteId": site_id,
-                "site": None if site_id is None else {"id": site_id, "name": r["rel_site_name"]},
+                "site": None if site_id is None else {"id": site_id, "name": site_name},
                 "assetId": asset_id,
                 "asset": None
                 if asset_id is None
-                else {"id": asset_id, "name": r["rel_asset_name"], "serialNumber": r["rel_asset_serial"]},
+                else {"id": asset_id, "name": asset_name, "serialNumber": asset_serial},
                 "projectId": project_id,
                 "project": None
                 if project_id is None
-                else {"id": project_id, "name": r["rel_project_name"], "status": r["rel_project_status"]},
+                else {"id": project_id, "name": project_name, "status": project_status},
                 "createdBy": created_by,
-                "createdAt": r["wire_created_at"],
-                "updatedAt": r["wire_updated_at"],
-                "assignedAt": r["wire_assigned_at"],
-                "startedAt": r["wire_started_at"],
-                "completedAt": r["wire_completed_at"],
-                "cancelledAt": r["wire_cancelled_at"],
-                "cancelReason": r["cancel_reason"] or None,
+                "createdAt": created_at,
+                "updatedAt": updated_at,
+                "assignedAt": assigned_at,
+                "startedAt": started_at,
+                "completedAt": completed_at,
+                "cancelledAt": cancelled_at,
+                "cancelReason": cancel_reason or None,
             }
         )
     return built

@@ -18,7 +18,7 @@ from accounts.models import Team
 from accounts.scopes import Scope
 from core.api.errors import bad_request
 from core.api.examples import with_request_examples
-from core.api.fast import wire_rows
+from core.api.fast import as_dicts, wire_rows
 from core.api.pagination import CREATED_AT, SortField
 from core.api.statements import HotList
 from core.api.views import TeamScopedViewSet, envelope
@@ -94,7 +94,7 @@ class MaintenancePlanViewSet(TeamScopedViewSet):
     }
 
     fetch_rows = staticmethod(wire_rows)  # the page's rows as the wire wants them (see core.api.fast)
-    hot_list = HotList(plan_values, lambda rows, view: plan_rows(rows, today=services.today_for(view.team)))
+    hot_list = HotList(plan_values, lambda rows, view: plan_rows(as_dicts(rows), today=services.today_for(view.team)))
 
     def base_queryset(self, team: Team) -> QuerySet[MaintenancePlan]:
         # The list and the detail read bare rows and their relations by id (plans/api/rows.py); the

@@ -24,6 +24,7 @@ from rest_framework.views import APIView
 from accounts.scopes import Scope
 from core.api import lean
 from core.api.handler import APIHandler, Application
+from jobs.api.views import JobViewSet
 from jobs.models import Job
 from plans.api.views import MaintenancePlanViewSet
 from tests.conftest import World
@@ -273,3 +274,25 @@ def test_pages_keep_their_middleware(world: World) -> None:
     status, headers, _ = _wsgi(Application(), "/admin/login/")
     assert status == 200
     assert "text/html" in headers["Content-Type"] and "Content-Security-Policy" in headers
+
+
+def test_the_jobs_page_is_built_from_tuples_in_the_statements_order(world: World) -> None:
+    """The hot list's rows come as `Rows` (no dict per row) in the order `job_rows` unpacks; the same
+    rows as dicts (the detail's, SQLite's) build the same jobs."""
+    from core.api.fast import Rows, as_dicts
+    from jobs.api.rows import JOB_ORDER, job_rows
+
+    _jobs(world, 3)
+    seen: list[Any] = []
+    assert JobViewSet.hot_list is not None
+    real = JobViewSet.hot_list.build
+
+    def build(rows: Any, view: Any) -> Any:
+        seen.append(rows)
+        return real(rows, view)
+
+    with mock.patch.object(JobViewSet.hot_list, "build", build):
+        assert Client().get("/v1/jobs", HTTP_AUTHORIZATION=f"Bearer {world.a.token}").status_code == 200
+    (rows,) = seen
+    assert isinstance(rows, Rows) and rows.names == JOB_ORDER and len(rows) == 3
+    assert job_rows(rows) == job_rows(as_dicts(rows))
