@@ -7,6 +7,7 @@ import math
 import os
 import threading
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -52,22 +53,53 @@ class CredentialRateThrottle(BaseThrottle):
         self._wait = 0
 
     def allow_request(self, request: Request, view: Any) -> bool:
-        principal = request.user
-        if principal is None or not getattr(principal, "is_authenticated", False):
+        window = self._window(request)
+        if window is None:
             return True
-        limit, period = parse_rate(settings.API_RATE_LIMIT)
-        now = time.time()
-        window = int(now // period)
-        key = f"ratelimit:{principal.pk}:{period}:{window}"
         try:
-            count = self._count(key, period)
+            count = self._count(window.key, window.period)
         except Exception:  # the cache (Redis) is down: serve rather than fail, and say so
             logger.warning("Rate-limit store unavailable; not throttling this request.", exc_info=True)
             return True
-        reset = max(1, math.ceil((window + 1) * period - now))
-        request.rate_limit = (limit, max(0, limit - count), reset)  # type: ignore[attr-defined]
+        return self._counted(request, window, count)
+
+    def start(self, request: Request, view: Any) -> Pending | None:
+        """Count a read now and learn the count later (`Pending.allowed`): the `INCR` is sent and its
+        answer read once the read is done, so Redis counts while PostgreSQL reads (`core.api.lean`).
+
+        None when the count cannot wait (no Redis, its connection busy in another thread of the
+        process, the caller unauthenticated): then `allow_request` decides now, as for any request.
+        """
+        window = self._window(request)
+        if window is None:
+            return None
+        client = getattr(cache, "client", None)
+        if not isinstance(client, DefaultClient):
+            return None
+        full_key = cache.make_key(window.key)
+        try:
+            connection = _send_incr(client.get_client(write=True), full_key)
+        except Exception:  # could not send: count the usual way (it retries, or serves when Redis is down)
+            return None
+        if connection is None:
+            return None
+        return Pending(self, request, window, full_key, connection)
+
+    @staticmethod
+    def _window(request: Request) -> _Window | None:
+        principal = request.user
+        if principal is None or not getattr(principal, "is_authenticated", False):
+            return None
+        limit, period = parse_rate(settings.API_RATE_LIMIT)
+        now = time.time()
+        window = int(now // period)
+        return _Window(f"ratelimit:{principal.pk}:{period}:{window}", limit, period, window, now)
+
+    def _counted(self, request: Request, window: _Window, count: int) -> bool:
+        reset = max(1, math.ceil((window.window + 1) * window.period - window.now))
+        request.rate_limit = (window.limit, max(0, window.limit - count), reset)  # type: ignore[attr-defined]
         self._wait = reset
-        return count <= limit
+        return count <= window.limit
 
     @staticmethod
     def _count(key: str, period: int) -> int:
@@ -93,6 +125,42 @@ class CredentialRateThrottle(BaseThrottle):
         return self._wait
 
 
+@dataclass(frozen=True)
+class _Window:
+    key: str
+    limit: int
+    period: int
+    window: int
+    now: float
+
+
+class Pending:
+    """A count sent to Redis and not read yet (`CredentialRateThrottle.start`). `settle` reads it, once,
+    and must run whatever happens (the process's kept connection is held until then)."""
+
+    def __init__(
+        self, throttle: CredentialRateThrottle, request: Request, window: _Window, full_key: str, connection: Any
+    ) -> None:
+        self.throttle, self.request, self.window, self.full_key = throttle, request, window, full_key
+        self.connection: Any = connection
+        self.allowed = True
+
+    def settle(self) -> bool:
+        """Read the count (once) and leave the `RateLimit-*` figures on the request; False when over the limit."""
+        connection, self.connection = self.connection, None
+        if connection is None:
+            return self.allowed
+        try:
+            count = _read_incr(connection)
+            if count == 1:
+                cache.client.get_client(write=True).expire(self.full_key, self.window.period + 1)  # type: ignore[attr-defined]
+        except Exception:  # the cache (Redis) is down: serve rather than fail, and say so
+            logger.warning("Rate-limit store unavailable; not throttling this request.", exc_info=True)
+            return self.allowed
+        self.allowed = self.throttle._counted(self.request, self.window, count)
+        return self.allowed
+
+
 class _Kept:
     """The one Redis connection this process counts on, the pool and process it came from, and the last
     key's INCR. Held by one thread at a time (`_KEPT_LOCK`); never one per thread: under ASGI each
@@ -109,6 +177,43 @@ _KEPT = _Kept()
 _KEPT_LOCK = threading.Lock()
 
 
+def _send_incr(redis: Redis, key: str) -> AbstractConnection | None:
+    """`INCR key` sent on the kept connection, which stays held (`_KEPT_LOCK`) until `_read_incr`; None
+    when another thread of the process holds it."""
+    if not _KEPT_LOCK.acquire(blocking=False):
+        return None
+    try:
+        connection = _kept_connection(redis, key)
+        connection.send_packed_command(_KEPT.packed, check_health=False)
+    except BaseException:
+        _KEPT_LOCK.release()
+        raise
+    return connection
+
+
+def _read_incr(connection: AbstractConnection) -> int:
+    """The answer to `_send_incr`'s command; the kept connection is free again afterwards."""
+    try:
+        return int(connection.read_response())
+    finally:
+        _KEPT_LOCK.release()
+
+
+def _kept_connection(redis: Redis, key: str) -> AbstractConnection:
+    """The kept connection (made or made anew for this process and pool), with `INCR key` packed."""
+    kept = _KEPT
+    if kept.connection is None or kept.pool is not redis.connection_pool or kept.pid != os.getpid():
+        if kept.connection is not None and kept.pid == os.getpid():
+            kept.pool.release(kept.connection)
+        kept.pid, kept.pool, kept.key = os.getpid(), redis.connection_pool, ""
+        kept.connection = kept.pool.get_connection()
+    connection = kept.connection
+    assert connection is not None
+    if kept.key != key:
+        kept.key, kept.packed = key, connection.pack_command("INCR", key)
+    return connection
+
+
 def _incr(redis: Redis, key: str) -> int:
     """`INCR key` on the connection this process keeps: one packed command sent, one integer read.
 
@@ -123,15 +228,7 @@ def _incr(redis: Redis, key: str) -> int:
         return int(redis.incr(key))
     try:
         kept = _KEPT
-        if kept.connection is None or kept.pool is not redis.connection_pool or kept.pid != os.getpid():
-            if kept.connection is not None and kept.pid == os.getpid():
-                kept.pool.release(kept.connection)
-            kept.pid, kept.pool, kept.key = os.getpid(), redis.connection_pool, ""
-            kept.connection = kept.pool.get_connection()
-        connection = kept.connection
-        assert connection is not None
-        if kept.key != key:
-            kept.key, kept.packed = key, connection.pack_command("INCR", key)
+        connection = _kept_connection(redis, key)
         try:
             connection.send_packed_command(kept.packed, check_health=False)
             return int(connection.read_response())

@@ -296,3 +296,42 @@ def test_the_jobs_page_is_built_from_tuples_in_the_statements_order(world: World
     (rows,) = seen
     assert isinstance(rows, Rows) and rows.names == JOB_ORDER and len(rows) == 3
     assert job_rows(rows) == job_rows(as_dicts(rows))
+
+
+@pytest.mark.parametrize("query", ["", "?limit=0"], ids=["page", "bad-parameter"])
+def test_on_redis_the_count_overlaps_the_read_and_refuses_alike(world: World, query: str) -> None:
+    """With Redis (production's store) the lean dispatch sends the count before reading the page and
+    reads it after (`Pending`); the answers — 200s or 400s, then the 429 that wins over a 400 — and
+    their `RateLimit-*` figures are DRF's dispatch's, the window's key expires, the connection is free."""
+    from core.api import throttling
+    from tests.api.test_throttling import redis_cache_settings
+
+    settled: list[bool] = []
+    real_settle = throttling.Pending.settle
+
+    def settle(self: throttling.Pending) -> bool:
+        settled.append(self.connection is not None)
+        return real_settle(self)
+
+    def run(plain: bool) -> list[tuple[int, dict[str, str], Any]]:
+        cache.clear()
+        with mock.patch.object(lean, "is_plain_get", return_value=plain):
+            return [
+                _answer(Client().get(f"/v1/jobs{query}", HTTP_AUTHORIZATION=f"Bearer {world.a.token}"))
+                for _ in range(3)
+            ]
+
+    with (
+        override_settings(CACHES=redis_cache_settings(), API_RATE_LIMIT="2/min"),
+        mock.patch.object(throttling.Pending, "settle", settle),
+    ):
+        lean_answers = run(True)
+        assert settled == [True, True, True]  # each count was read after the page
+        assert all(0 < cache.ttl(key) <= 61 for key in cache.keys("ratelimit:*"))
+        full_answers = run(False)
+        assert settled == [True, True, True]  # DRF's dispatch counts at once
+        cache.clear()
+    first = 200 if not query else 400
+    assert [status for status, _, _ in lean_answers] == [first, first, 429]
+    assert lean_answers == full_answers
+    assert not throttling._KEPT_LOCK.locked()
