@@ -205,6 +205,7 @@ def _kept_connection(redis: Redis, key: str) -> AbstractConnection:
     if kept.connection is None or kept.pool is not redis.connection_pool or kept.pid != os.getpid():
         if kept.connection is not None and kept.pid == os.getpid():
             kept.pool.release(kept.connection)
+        kept.connection = None  # not the previous pool's, should the new one fail to connect
         kept.pid, kept.pool, kept.key = os.getpid(), redis.connection_pool, ""
         kept.connection = kept.pool.get_connection()
     connection = kept.connection
