@@ -14,6 +14,7 @@ from django.utils import timezone
 from accounts.models import Actor, Membership, Team, User
 from assets.models import Asset
 from core.exceptions import InvalidInputError, StateConflictError
+from core.models import for_team
 from core.prepared import insert_new, row_by_pk
 from core.timerange import team_zone
 from jobs.attachments import SignatureInput, check_photo, decode_signature_png, thumbnail_of
@@ -225,18 +226,23 @@ def _transition(
 
 
 def _lock(job: Job) -> Job:
-    """The job's row, locked and read now, with what its event shows joined to it: its team (the event
-    needs it), its type and its signature (small joins PostgreSQL plans at once; a query each would cost
-    far more). Only the job's row is locked. The team and type the caller's instance already holds are
-    taken from it instead (neither changes once the job exists)."""
+    """The job's row, locked and read now, among its team's rows only, with what its event shows
+    joined to it: its team (the event needs it), its type and its signature (small joins PostgreSQL
+    plans at once; a query each would cost far more). Only the job's row is locked. The team and type
+    the caller's instance already holds are taken from it instead (neither changes once the job exists).
+
+    `job` may be a row read before or only its key and team (`TeamScopedViewSet.object_to_lock`: the
+    API's transitions read the row once, here); a key that is not a row of that team is `DoesNotExist`.
+    """
     kept = [name for name in ("team", "job_type") if getattr(Job, name).field.is_cached(job)]
     joined = [name for name in ("team", "job_type", "signature") if name not in kept]
 
-    def locking() -> QuerySet[Job]:
-        return Job.objects.select_for_update(of=("self",)).select_related(*joined)
+    def locking(team: Team) -> QuerySet[Job]:
+        return for_team(Job.objects.select_for_update(of=("self",)).select_related(*joined), team)
 
     # One of a few statements, compiled once (core.prepared): compiling it cost four times reading the row.
-    locked = row_by_pk(f"jobs.lock.{'.'.join(joined)}", locking, job.pk)
+    team = job.team if "team" in kept else Team(pk=job.team_id)
+    locked = row_by_pk(f"jobs.lock.{'.'.join(joined)}", locking, job.pk, team=team)
     if locked is None:
         raise Job.DoesNotExist("Job matching query does not exist.")
     for name in kept:
@@ -244,18 +250,13 @@ def _lock(job: Job) -> Job:
     return locked
 
 
-def _type_of(job: Job) -> JobType:
-    """The job's type: the one it holds, or read by its key through a statement compiled once (core.prepared)."""
-    if not Job.job_type.field.is_cached(job):
-        found = row_by_pk("jobs.type", JobType.objects.all, job.job_type_id)
-        if found is not None:
-            job.job_type = found
-    return job.job_type
-
-
 def _move(job: Job, actor: Actor, to_status: JobStatus, note: str, announce: bool, **changes: Any) -> Job:
     """`_transition`'s work, in the caller's transaction."""
-    locked = _lock(job)
+    return _apply(_lock(job), actor, to_status, note, announce, **changes)
+
+
+def _apply(locked: Job, actor: Actor, to_status: JobStatus, note: str, announce: bool, **changes: Any) -> Job:
+    """Move the row `_lock` read, if its current status allows it, and log the move."""
     if locked.status not in ALLOWED_FROM[to_status]:
         raise StateConflictError(f"Cannot {VERBS[to_status]} a job that is {locked.status}.", "status")
     if to_status == JobStatus.IN_PROGRESS and locked.assigned_to_id is None:
@@ -318,20 +319,23 @@ def complete_job(
     The customer's signature (a PNG) is stored with the signer's name and the time, and the photos named
     (uploaded to this job before) are marked as taken at completion, in that same transaction.
     """
-    validate_result(_type_of(job), result_type, result)
     changes: dict[str, Any] = {"result_type": result_type, "result": result}
     if notes is not None:
         changes["notes"] = notes
-    for index, attachment in enumerate(attachments):
-        if attachment.job_id != job.pk:
-            raise InvalidInputError("This attachment belongs to another job.", f"attachmentIds.{index}")
-    png = None
-    if signature is not None:
-        if not signature.signer_name.strip():
-            raise InvalidInputError("The signer's name is required.", "signature.signerName")
-        png = decode_signature_png(signature.image_png)
     with transaction.atomic():
-        completed = _move(job, actor, JobStatus.COMPLETED, "", False, **changes)  # in this transaction
+        # The row and its type read once, locked: the result is checked against the type's schema
+        # here (another team's job or none is `DoesNotExist` first), then the rest, in that order.
+        locked = _lock(job)
+        validate_result(locked.job_type, result_type, result)
+        for index, attachment in enumerate(attachments):
+            if attachment.job_id != job.pk:
+                raise InvalidInputError("This attachment belongs to another job.", f"attachmentIds.{index}")
+        png = None
+        if signature is not None:
+            if not signature.signer_name.strip():
+                raise InvalidInputError("The signer's name is required.", "signature.signerName")
+            png = decode_signature_png(signature.image_png)
+        completed = _apply(locked, actor, JobStatus.COMPLETED, "", False, **changes)  # in this transaction
         if signature is not None and png is not None:
             JobSignature.objects.create(
                 team_id=completed.team_id,

@@ -191,11 +191,32 @@ class TeamScopedViewSet(BaseAPIView, GenericViewSet):
         )
         return filters_by_default or bool(set(self.request.query_params) - PAGINATION_PARAMS)
 
-    def get_object(self) -> Any:
+    def _path_key(self) -> uuid.UUID:
         try:
-            pk = uuid.UUID(str(self.kwargs[self.lookup_url_kwarg]))
+            return uuid.UUID(str(self.kwargs[self.lookup_url_kwarg]))
         except ValueError:
             raise NotFound() from None
+
+    def object_to_lock(self) -> Any:
+        """The path's row for a service that locks it anyway (a transition), not read here: an
+        instance holding its key and the caller's team, and nothing else.
+
+        The service's lock reads the row among that team's rows only (`core.models.for_team`), so
+        another team's key, or none, is the model's `DoesNotExist`, answered 404 as `get_object`
+        answers it: one read of the row instead of two.
+        """
+        model = self._declared_queryset().model
+        self._object_to_lock = model
+        return model(pk=self._path_key(), team=self.team)
+
+    def handle_exception(self, exc: Exception) -> Response:
+        model = getattr(self, "_object_to_lock", None)
+        if model is not None and isinstance(exc, model.DoesNotExist):
+            exc = NotFound()
+        return super().handle_exception(exc)
+
+    def get_object(self) -> Any:
+        pk = self._path_key()
         if self.object_statement_kept and self.lookup_field == "pk" and not self._filters_apply():
             # The caller's row by its key through a statement compiled once per viewset and action
             # (core.prepared): building and compiling the scoped queryset cost several times reading the row.

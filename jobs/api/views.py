@@ -179,31 +179,33 @@ class JobViewSet(RetrieveMixin, TeamScopedViewSet):
         job = services.create_job(team=self.team, actor=self.actor, **self.validated(JobCreateSerializer))
         return self._fresh(job, status.HTTP_201_CREATED)
 
+    # A transition's service locks the job and reads it then (`_lock`): the view hands it the path's
+    # key and the caller's team (`object_to_lock`), not a row read first; another team's job is a 404.
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, id: str) -> Response:
         data = self.validated(JobCancelSerializer)
-        return self._fresh(services.cancel_job(job=self.get_object(), actor=self.actor, **data))
+        return self._fresh(services.cancel_job(job=self.object_to_lock(), actor=self.actor, **data))
 
     @action(detail=True, methods=["post"])
     def assign(self, request: Request, id: str) -> Response:
-        job = self.get_object()
+        job = self.object_to_lock()
         engineer = self.validated(JobAssignSerializer)["engineer_id"]
         return self._fresh(services.assign_job(job=job, actor=self.actor, engineer=engineer))
 
     @action(detail=True, methods=["post"])
     def start(self, request: Request, id: str) -> Response:
-        job = self.get_object()
+        job = self.object_to_lock()
         self.validated(JobStartSerializer)
         return self._fresh(services.start_job(job=job, actor=self.actor))
 
     @action(detail=True, methods=["post"])
     def complete(self, request: Request, id: str) -> Response:
-        job = self.get_object()
+        job = self.object_to_lock()
         return self._fresh(services.complete_job(job=job, actor=self.actor, **self.validated(JobCompleteSerializer)))
 
     @action(detail=True, methods=["post"])
     def reschedule(self, request: Request, id: str) -> Response:
-        job = self.get_object()
+        job = self.object_to_lock()
         return self._fresh(
             services.reschedule_job(job=job, actor=self.actor, **self.validated(JobRescheduleSerializer))
         )
