@@ -225,17 +225,23 @@ def _transition(
         return _move(job, actor, to_status, note, announce, **changes)
 
 
+# The rows whose names a job shows (`jobs.api.rows.RELATED_NAMES`): joined to the locked row, so the
+# write's event and answer build the job's row from the instance (`jobs.api.detail.written_jobs`).
+SHOWN_RELATIONS = ("assigned_to", "client", "site", "asset", "project", "created_by_user", "created_by_key")
+
+
 def _lock(job: Job) -> Job:
     """The job's row, locked and read now, among its team's rows only, with what its event shows
-    joined to it: its team (the event needs it), its type and its signature (small joins PostgreSQL
-    plans at once; a query each would cost far more). Only the job's row is locked. The team and type
-    the caller's instance already holds are taken from it instead (neither changes once the job exists).
+    joined to it: its team (the event needs it), its type, its signature and the rows it shows names
+    of (small joins on primary keys PostgreSQL plans at once; a query each would cost far more). Only
+    the job's row is locked. The team and type the caller's instance already holds are taken from it
+    instead (neither changes once the job exists).
 
     `job` may be a row read before or only its key and team (`TeamScopedViewSet.object_to_lock`: the
     API's transitions read the row once, here); a key that is not a row of that team is `DoesNotExist`.
     """
     kept = [name for name in ("team", "job_type") if getattr(Job, name).field.is_cached(job)]
-    joined = [name for name in ("team", "job_type", "signature") if name not in kept]
+    joined = [name for name in ("team", "job_type", "signature", *SHOWN_RELATIONS) if name not in kept]
 
     def locking(team: Team) -> QuerySet[Job]:
         return for_team(Job.objects.select_for_update(of=("self",)).select_related(*joined), team)

@@ -80,6 +80,7 @@ def job_details(
     context: Mapping[str, Any],
     statements: StatementCache,
     in_hand: Mapping[uuid.UUID, Sequence[JobEvent]] | None = None,
+    rows_in_hand: Sequence[dict[str, Any]] | None = None,
 ) -> dict[uuid.UUID, dict[str, Any]]:
     """The jobs `pks` of `jobs(team)` (the team's jobs, tenancy applied) as the API shows them, by key
     (in the order of `pks`); a key that is not one of them is left out.
@@ -87,6 +88,8 @@ def job_details(
     One job is read through kept statements (`statements`, one cache per caller: each keeps what its
     own `jobs` built); several at once through the same three statements, compiled for their number.
     When every job's timeline is `in_hand` (jobs just created: no photos yet), only their rows are read.
+    `rows_in_hand`: the jobs' rows as the job statement reads them, one per key of `pks` (the team's
+    jobs just written, built from the instances: `_row_in_hand`), so only their timelines and photos are.
     """
     if not pks:
         return {}
@@ -104,7 +107,11 @@ def job_details(
     def kept(name: str) -> tuple[str, str] | None:
         return (name, "one") if one else None
 
-    rows = kept_rows(statements, kept("job"), {"team": team.pk, **keys}, job)
+    rows = (
+        list(rows_in_hand)
+        if rows_in_hand is not None
+        else kept_rows(statements, kept("job"), {"team": team.pk, **keys}, job)
+    )
     if not rows:
         return {}
     # Rows of the caller's team: what hangs off them is the team's too.
@@ -187,22 +194,27 @@ def written_jobs(*, team: Team, objs: Sequence[Job]) -> dict[Any, dict[str, Any]
     its author gave the keys; the database's `jsonb` keeps its own), as the serializer showed them.
     """
     in_hand = {job.pk: timeline for job in objs if (timeline := selectors.timeline_in_hand(job)) is not None}
-    rows = [_row_in_hand(job) for job in objs] if len(in_hand) == len(objs) else [None]
-    if all(row is not None for row in rows):  # jobs just created, every relation in hand: nothing to read
+    rows = [_row_in_hand(job, new=job.pk in in_hand) if job.team_id == team.pk else None for job in objs]
+    every_row = all(row is not None for row in rows)
+    if every_row and len(in_hand) == len(objs):  # jobs just created, every relation in hand: nothing to read
         timelines = {str(pk): list(timeline) for pk, timeline in in_hand.items()}
         found = _shown(rows, timelines, {}, [job.pk for job in objs], {"team": team})  # type: ignore[arg-type]
-    else:
+    else:  # a transition's job, its relations joined to its lock (`jobs.services._lock`): its timeline and photos read
         found = job_details(team, [job.pk for job in objs], jobs=_team_jobs, context={"team": team},
-                            statements=_WRITTEN_STATEMENTS, in_hand=in_hand)  # fmt: skip
+                            statements=_WRITTEN_STATEMENTS, in_hand=in_hand,
+                            rows_in_hand=rows if every_row else None)  # type: ignore[arg-type]  # fmt: skip
     for job in objs:
         if job.pk in found:
             found[job.pk].update(payload=job.payload, result=job.result)
     return found
 
 
-def _row_in_hand(job: Job) -> dict[str, Any] | None:
-    """The detail's row of `job` (`JOB_COLUMNS`, `RELATED_COLUMNS`, no signature) from the instance and
-    the related rows it holds, or None when one it points at is not in hand (or lacks a shown column)."""
+def _row_in_hand(job: Job, *, new: bool) -> dict[str, Any] | None:
+    """The detail's row of `job` (`JOB_COLUMNS`, `RELATED_COLUMNS`, `SIGNATURE_COLUMNS`) from the instance
+    and the related rows it holds, or None when one it points at is not in hand (or lacks a shown
+    column). A `new` job has no signature; another's must be in hand (joined to its lock) too."""
+    if job.get_deferred_fields():
+        return None
     row = {column: getattr(job, column) for column in JOB_COLUMNS}
     row.update({f"{WIRE_TIME_PREFIX}{column}": getattr(job, column) for column in TIME_COLUMNS})  # printed by job_rows
     for name, path in RELATED_NAMES.items():
@@ -218,4 +230,12 @@ def _row_in_hand(job: Job) -> dict[str, Any] | None:
             return None
         value = getattr(related, attribute)
         row[name] = None if value == "" and name in EMPTY_AS_NULL else value
-    return {**row, **dict.fromkeys(SIGNATURE_COLUMNS)}
+    signature = None
+    if not new:
+        if not Job.signature.is_cached(job):
+            return None
+        signature = getattr(job, "signature", None)
+    if signature is None:
+        return {**row, **dict.fromkeys(SIGNATURE_COLUMNS)}
+    shown = {"id": signature.pk, "signer_name": signature.signer_name, "signed_at": signature.signed_at}
+    return {**row, **{f"sig_{name}": value for name, value in shown.items()}, "sig_image": signature.image.name}
