@@ -278,7 +278,7 @@ def _apply(locked: Job, actor: Actor, to_status: JobStatus, note: str, announce:
     moved = {**changes, "status": to_status, stamp: now}
     for field, value in moved.items():
         setattr(locked, field, value)
-    locked.save(update_fields=list(moved))  # the row is locked and read now: the other columns are as saved
+    locked.save_fields(moved)  # the row is locked and read now: the other columns are as saved
     _record(locked, actor, from_status, to_status, now, note)
     if announce:
         record_event(EVENTS[to_status], locked)

@@ -6,8 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import F
+from django.db.models.signals import post_save
 from django.db.models.sql.compiler import SQLCompiler, SQLInsertCompiler
 from django.db.transaction import TransactionManagementError
 from django.test.utils import CaptureQueriesContext
@@ -150,3 +151,52 @@ def test_a_row_the_database_numbers_is_written_by_bulk_create(world: World) -> N
     record = IdempotencyRecord(credential_id="c", key="k", request_hash="h", path="/v1/jobs")
     insert_new([record])
     assert record.pk is not None and IdempotencyRecord.objects.get(pk=record.pk).key == "k"
+
+
+def test_fields_saved_through_a_kept_update_are_what_save_writes(world: World, monkeypatch: Any) -> None:
+    kept, saved = (JobFactory(team=world.a.team, status=JobStatus.IN_PROGRESS, notes="x") for _ in range(2))
+    compiled: list[Any] = []
+    for job, write in ((kept, "kept"), (saved, "save")):
+        job.status, job.result_type, job.result, job.notes = (
+            JobStatus.COMPLETED,
+            ResultType.PARTIAL,
+            None,
+            "it's {done}",
+        )
+        job.completed_at = job.created_at
+        if write == "kept":
+            monkeypatch.setattr(SQLCompiler, "as_sql", _counting(SQLCompiler.as_sql, compiled))
+            with CaptureQueriesContext(connection) as queries:
+                job.save_fields(["status", "result_type", "result", "notes", "completed_at"])
+                job.save_fields(["status", "notes"])  # another shape: its own statement
+            monkeypatch.undo()
+        else:
+            job.save(update_fields=["status", "result_type", "result", "notes", "completed_at"])
+    assert len(queries.captured_queries) == 2 and not compiled
+    assert kept.updated_at > kept.created_at and not kept._state.adding
+    read_kept, read_saved = Job.objects.get(pk=kept.pk), Job.objects.get(pk=saved.pk)
+    relative = {"id", "updated_at", "created_at", "completed_at", "job_type_id"}  # each job's own
+    assert {k: v for k, v in _columns(read_kept).items() if k not in relative} == {
+        k: v for k, v in _columns(read_saved).items() if k not in relative
+    }
+    assert [job.completed_at == job.created_at for job in (read_kept, read_saved)] == [True, True]
+    assert read_kept.result is None and read_kept.notes == "it's {done}" and read_kept.updated_at == kept.updated_at
+    Job.objects.filter(pk=kept.pk).delete()
+    with pytest.raises(DatabaseError, match="did not affect any rows"):
+        kept.save_fields(["status"])
+
+
+def test_a_model_whose_saves_are_listened_to_is_saved_by_save(world: World) -> None:
+    job = JobFactory(team=world.a.team)
+    heard: list[Any] = []
+
+    def listen(sender: Any, instance: Any, update_fields: Any, **kwargs: Any) -> None:
+        heard.append(set(update_fields))
+
+    post_save.connect(listen, sender=Job)
+    try:
+        job.notes = "heard"
+        job.save_fields(["notes"])
+    finally:
+        post_save.disconnect(listen, sender=Job)
+    assert heard == [{"notes", "updated_at"}] and Job.objects.get(pk=job.pk).notes == "heard"
