@@ -22,6 +22,7 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+import psycopg
 from django.db import DatabaseError, connections, models
 from django.db.models.query import get_related_populators
 from django.db.models.signals import post_save, pre_save
@@ -74,9 +75,7 @@ def row_by_pk(
     params[compiled.key_slot] = pk_field.get_db_prep_value(pk_field.to_python(pk), connection)
     if compiled.team_slot is not None:
         params[compiled.team_slot] = _team_key(team, connection)
-    with connection.cursor() as cursor:
-        cursor.execute(compiled.sql, params)
-        row = cursor.fetchone()
+    row = _fetch_one(connection, compiled.sql, params)
     if row is None:
         return None
     values = list(row)
@@ -87,6 +86,32 @@ def row_by_pk(
     for populator in compiled.related_populators:
         populator.populate(values, found)
     return found  # type: ignore[return-value]
+
+
+def _fetch_one(connection: Any, sql: str, params: Sequence[Any]) -> tuple[Any, ...] | None:
+    """The first row of `sql`: on PostgreSQL through a cursor that binds on the server, so psycopg
+    prepares the statement once it has run a few times on the connection (`prepare_threshold`) and
+    PostgreSQL plans it once per connection, not on every run (a lock with its joins took longer to
+    plan than to run: bench/README.md); elsewhere through Django's cursor."""
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            found: tuple[Any, ...] | None = cursor.fetchone()
+            return found
+    connection.ensure_connection()
+    raw = connection.connection
+    held = getattr(connection, "_prepared_rows_cursor", None)
+    if held is None or held[0] is not raw or held[1].closed:
+        held = (raw, psycopg.Cursor(raw))  # server-side binding (Django's own cursors bind on the client)
+        connection._prepared_rows_cursor = held
+    connection.validate_thread_sharing()
+    logged = connection.queries_logged
+    cursor = connection.make_debug_cursor(held[1]) if logged else connection.make_cursor(held[1])
+    cursor.execute(sql, params)
+    if logged and connection.queries_log and connection.queries_log[-1]["sql"] is None:
+        connection.queries_log[-1]["sql"] = connection.ops.compose_sql(sql, params)  # prepared: sent by name
+    found = cursor.fetchone()
+    return found
 
 
 def _team_key(team: Any, connection: Any) -> Any:

@@ -200,3 +200,21 @@ def test_a_model_whose_saves_are_listened_to_is_saved_by_save(world: World) -> N
     finally:
         post_save.disconnect(listen, sender=Job)
     assert heard == [{"notes", "updated_at"}] and Job.objects.get(pk=job.pk).notes == "heard"
+
+
+def test_a_row_by_key_is_read_through_a_statement_postgresql_plans_once(world: World) -> None:
+    job = JobFactory(team=world.a.team)
+
+    def shape() -> Any:
+        return Job.objects.select_related("job_type", "client", "site", "asset", "project", "assigned_to")
+
+    with CaptureQueriesContext(connection) as queries:
+        for _ in range(8):  # psycopg prepares a statement bound on the server once it has run a few times
+            read = row_by_pk("test.planned_once", shape, job.pk)
+            assert read is not None and read.job_type.key == job.job_type.key
+    logged = [query["sql"] for query in queries.captured_queries]
+    assert len(logged) == 8 and all(sql and sql.startswith('SELECT "jobs_job"') for sql in logged), logged
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement, generic_plans + custom_plans FROM pg_prepared_statements")
+        runs = [row[1] for row in cursor.fetchall() if row[0].startswith('SELECT "jobs_job"') and "_client" in row[0]]
+    assert runs and runs[0] >= 3, runs
