@@ -226,7 +226,9 @@ def _row_in_hand(job: Job, *, new: bool) -> dict[str, Any] | None:
         if not field.is_cached(job):
             return None
         related = getattr(job, relation)
-        if attribute in related.get_deferred_fields():
+        # A lock that waited for another writer reads that writer's row but not the rows joined to it
+        # anew (PostgreSQL rechecks only the locked row): a relation that does not match is read.
+        if related is None or related.pk != getattr(job, field.attname) or attribute in related.get_deferred_fields():
             return None
         value = getattr(related, attribute)
         row[name] = None if value == "" and name in EMPTY_AS_NULL else value

@@ -205,7 +205,7 @@ class JobViewSet(RetrieveMixin, TeamScopedViewSet):
 
     @action(detail=True, methods=["post"])
     def reschedule(self, request: Request, id: str) -> Response:
-        job = self.object_to_lock()
+        job = self.get_object()  # read first: the service refuses a body that moves nothing before it locks
         return self._fresh(
             services.reschedule_job(job=job, actor=self.actor, **self.validated(JobRescheduleSerializer))
         )
