@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import uuid
 import weakref
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -89,29 +89,51 @@ def row_by_pk(
 
 
 def _fetch_one(connection: Any, sql: str, params: Sequence[Any]) -> tuple[Any, ...] | None:
-    """The first row of `sql`: on PostgreSQL through a cursor that binds on the server, so psycopg
-    prepares the statement once it has run a few times on the connection (`prepare_threshold`) and
-    PostgreSQL plans it once per connection, not on every run (a lock with its joins took longer to
-    plan than to run: bench/README.md); elsewhere through Django's cursor."""
+    """The first row of `sql`: on PostgreSQL through the connection's server-binding cursor
+    (`held_cursor`), so PostgreSQL plans it once per connection, not on every run (a lock with its
+    joins took longer to plan than to run: bench/README.md); elsewhere through Django's cursor."""
     if connection.vendor != "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             found: tuple[Any, ...] | None = cursor.fetchone()
             return found
-    connection.ensure_connection()
-    raw = connection.connection
-    held = getattr(connection, "_prepared_rows_cursor", None)
-    if held is None or held[0] is not raw or held[1].closed:
-        held = (raw, psycopg.Cursor(raw))  # server-side binding (Django's own cursors bind on the client)
-        connection._prepared_rows_cursor = held
-    connection.validate_thread_sharing()
-    logged = connection.queries_logged
-    cursor = connection.make_debug_cursor(held[1]) if logged else connection.make_cursor(held[1])
+    cursor = held_cursor(connection.alias)
     cursor.execute(sql, params)
-    if logged and connection.queries_log and connection.queries_log[-1]["sql"] is None:
-        connection.queries_log[-1]["sql"] = connection.ops.compose_sql(sql, params)  # prepared: sent by name
+    log_prepared(connection.alias, sql, params)
     found = cursor.fetchone()
     return found
+
+
+def held_cursor(using: str, *, name: str = "_bound_cursor", loaders: Mapping[str, Any] | None = None) -> Any:
+    """A psycopg cursor that binds on the server, made once per database connection (under `name`,
+    with `loaders` registered once) and wrapped as Django wraps its cursors (query logging, execute
+    wrappers, error translation).
+
+    Binding on the server makes psycopg prepare each statement at its first run (only such cursors
+    prepare), so PostgreSQL plans it once per connection (`plan_cache_mode`, config.settings).
+    """
+    connection = connections[using]
+    connection.ensure_connection()
+    raw = connection.connection
+    held = getattr(connection, name, None)
+    if held is None or held[0] is not raw or held[1].closed:
+        made = psycopg.Cursor(raw)  # server-side binding (Django's own cursors bind on the client)
+        raw.prepare_threshold = 0  # prepared at its first run
+        for type_name, loader in (loaders or {}).items():
+            made.adapters.register_loader(type_name, loader)
+        held = (raw, made)
+        setattr(connection, name, held)
+    connection.validate_thread_sharing()
+    cursor: Any = held[1]
+    return connection.make_debug_cursor(cursor) if connection.queries_logged else connection.make_cursor(cursor)
+
+
+def log_prepared(using: str, sql: str, params: Sequence[Any]) -> None:
+    """Django logs a query as psycopg last sent it, which is nothing for a prepared statement (sent by
+    name): log it as the ORM's other queries are, with its values (tests and debug pages read it)."""
+    connection = connections[using]
+    if connection.queries_logged and connection.queries_log and connection.queries_log[-1]["sql"] is None:
+        connection.queries_log[-1]["sql"] = connection.ops.compose_sql(sql, params)
 
 
 def _team_key(team: Any, connection: Any) -> Any:

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-import psycopg
 from django.core.exceptions import EmptyResultSet
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import DateTimeField, F, Func, Model, QuerySet
@@ -20,6 +19,7 @@ from psycopg.abc import Buffer
 from psycopg.adapt import Loader
 from psycopg.types.string import TextLoader
 
+from core.prepared import held_cursor, log_prepared
 from core.wire import DATETIME_FORMAT
 from core.wire import iso_datetime as iso_datetime  # hot rows format timestamps with the rest of this module
 
@@ -127,7 +127,7 @@ def wire_rows_of(sql: str, params: Sequence[Any], *, using: str = DEFAULT_DB_ALI
     translation apply as to any query.
     """
     rows = _rows_on(_held_cursor(using, wire=True), sql, params)
-    _log_prepared(using, sql, params)
+    log_prepared(using, sql, params)
     return rows
 
 
@@ -135,35 +135,14 @@ def rows_of(sql: str, params: Sequence[Any], *, using: str = DEFAULT_DB_ALIAS) -
     """As `wire_rows_of`, with psycopg's own Python values (UUID, datetime, …; JSON as text, as Django
     loads it for its `from_db_value`): for rows that become model instances."""
     rows = _rows_on(_held_cursor(using, wire=False), sql, params)
-    _log_prepared(using, sql, params)
+    log_prepared(using, sql, params)
     return rows
 
 
 def _held_cursor(using: str, *, wire: bool) -> Any:
-    connection = connections[using]
-    connection.ensure_connection()
-    raw = connection.connection
-    attribute = "_wire_cursor" if wire else "_bound_cursor"
-    held = getattr(connection, attribute, None)
-    if held is None or held[0] is not raw or held[1].closed:
-        made = psycopg.Cursor(raw)  # server-side binding (Django's own cursors bind on the client)
-        raw.prepare_threshold = 0  # prepared at its first run (only server-binding cursors prepare)
-        if wire:
-            for name, loader in _WIRE_LOADERS.items():
-                made.adapters.register_loader(name, loader)
-        held = (raw, made)
-        setattr(connection, attribute, held)
-    connection.validate_thread_sharing()
-    cursor: Any = held[1]
-    return connection.make_debug_cursor(cursor) if connection.queries_logged else connection.make_cursor(cursor)
-
-
-def _log_prepared(using: str, sql: str, params: Sequence[Any]) -> None:
-    """Django logs a query as psycopg last sent it, which is nothing for a prepared statement (sent by
-    name): log it as the ORM's other queries are, with its values (tests and debug pages read it)."""
-    connection = connections[using]
-    if connection.queries_logged and connection.queries_log and connection.queries_log[-1]["sql"] is None:
-        connection.queries_log[-1]["sql"] = connection.ops.compose_sql(sql, params)
+    if wire:
+        return held_cursor(using, name="_wire_cursor", loaders=_WIRE_LOADERS)
+    return held_cursor(using)
 
 
 class Rows(list[tuple[Any, ...]]):
@@ -191,7 +170,7 @@ def wire_tuples_of(sql: str, params: Sequence[Any], *, using: str = DEFAULT_DB_A
     cursor = _held_cursor(using, wire=True)
     cursor.execute(sql, params)
     rows = Rows.of(cursor.fetchall(), _names(cursor, sql))
-    _log_prepared(using, sql, params)
+    log_prepared(using, sql, params)
     return rows
 
 
