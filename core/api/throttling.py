@@ -77,13 +77,14 @@ class CredentialRateThrottle(BaseThrottle):
         if not isinstance(client, DefaultClient):
             return None
         full_key = cache.make_key(window.key)
+        redis = client.get_client(write=True)
         try:
-            connection = _send_incr(client.get_client(write=True), full_key)
+            connection = _send_incr(redis, full_key)
         except Exception:  # could not send: count the usual way (it retries, or serves when Redis is down)
             return None
         if connection is None:
             return None
-        return Pending(self, request, window, full_key, connection)
+        return Pending(self, request, window, redis, full_key, connection)
 
     @staticmethod
     def _window(request: Request) -> _Window | None:
@@ -139,9 +140,16 @@ class Pending:
     and must run whatever happens (the process's kept connection is held until then)."""
 
     def __init__(
-        self, throttle: CredentialRateThrottle, request: Request, window: _Window, full_key: str, connection: Any
+        self,
+        throttle: CredentialRateThrottle,
+        request: Request,
+        window: _Window,
+        redis: Redis,
+        full_key: str,
+        connection: Any,
     ) -> None:
-        self.throttle, self.request, self.window, self.full_key = throttle, request, window, full_key
+        self.throttle, self.request, self.window = throttle, request, window
+        self.redis, self.full_key = redis, full_key
         self.connection: Any = connection
         self.allowed = True
 
@@ -153,7 +161,7 @@ class Pending:
         try:
             count = _read_incr(connection)
             if count == 1:
-                cache.client.get_client(write=True).expire(self.full_key, self.window.period + 1)  # type: ignore[attr-defined]
+                self.redis.expire(self.full_key, self.window.period + 1)
         except Exception:  # the cache (Redis) is down: serve rather than fail, and say so
             logger.warning("Rate-limit store unavailable; not throttling this request.", exc_info=True)
             return self.allowed
@@ -225,16 +233,13 @@ def _incr(redis: Redis, key: str) -> int:
     and the command is sent once more on a fresh one, as the client's retry would. While another
     thread of the process is counting on it, a request counts the client's usual way.
     """
-    if not _KEPT_LOCK.acquire(blocking=False):
-        return int(redis.incr(key))
-    try:
-        kept = _KEPT
-        connection = _kept_connection(redis, key)
+    for last in (False, True):
         try:
-            connection.send_packed_command(kept.packed, check_health=False)
-            return int(connection.read_response())
+            connection = _send_incr(redis, key)
+            if connection is None:
+                return int(redis.incr(key))
+            return _read_incr(connection)
         except (RedisConnectionError, RedisTimeoutError):  # the connection is closed now: once more, afresh
-            connection.send_packed_command(kept.packed, check_health=False)
-            return int(connection.read_response())
-    finally:
-        _KEPT_LOCK.release()
+            if last:
+                raise
+    raise AssertionError("unreachable")
