@@ -89,19 +89,24 @@ def list_view(cls: Any, drf_view: View) -> View:
             try:
                 body = self.paginator.body(self.hot_list.page(self, drf_request))
             finally:
-                refused = [pending for pending in counting if not pending.settle()]
-            if refused:
-                self.throttled(drf_request, refused[0].throttle.wait())
+                for pending in counting:
+                    pending.settle()
+            if (refusal := _refusal(counting)) is not None:
+                raise refusal
             response = HttpResponse(renderer.render(body, renderer.media_type), content_type=renderer.media_type)
         except Exception as exc:
-            error = exc
-            if any(not pending.allowed for pending in counting):  # over the limit: that answers, as in DRF's order
-                error = Throttled(wait=max(pending.throttle.wait() for pending in counting))  # as `throttled` raises
-            response = self.handle_exception(error)
+            # Over the limit, that answers whatever the read raised, as in DRF's order.
+            response = self.handle_exception(_refusal(counting) or exc)
         self.response = self.finalize_response(drf_request, response, *args, **kwargs)
         return self.response
 
     return view
+
+
+def _refusal(counting: list[Pending]) -> Throttled | None:
+    """The 429 of a settled count over the limit (as DRF's `throttled` raises it), or None."""
+    refused = [pending for pending in counting if not pending.allowed]
+    return Throttled(wait=max(pending.throttle.wait() for pending in refused)) if refused else None
 
 
 def _check_throttles(view: Any, request: Any, counting: list[Pending]) -> None:
