@@ -27,6 +27,7 @@ from django.db import DatabaseError, connections, models
 from django.db.models.query import get_related_populators
 from django.db.models.signals import post_save, pre_save
 from django.db.transaction import TransactionManagementError
+from psycopg._queries import PostgresQuery, _query2pg  # the conversion psycopg caches (pinned)
 
 from accounts.models import Team
 
@@ -104,6 +105,45 @@ def _fetch_one(connection: Any, sql: str, params: Sequence[Any]) -> tuple[Any, .
     return found
 
 
+def _run(connection: Any, sql: str, params: Sequence[Any]) -> int:
+    """Run a kept write; returns how many rows it wrote. On PostgreSQL through the server-binding
+    `held_cursor`, so psycopg sends the values apart from the statement (dumped in C, not quoted into
+    the text in Python: a flow's documents and their tasks are over a hundred values) and PostgreSQL
+    plans the statement once per connection; elsewhere through Django's cursor."""
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return int(cursor.rowcount)
+    cursor = held_cursor(connection.alias)
+    cursor.execute(sql, params)
+    log_prepared(connection.alias, sql, params)
+    return int(cursor.rowcount)
+
+
+class _KeptQuery(PostgresQuery):
+    """psycopg's query conversion (`%s` to `$1`, found by parsing the statement), kept for every
+    statement: psycopg keeps it only for statements under 4,096 characters and 50 values, which a
+    held cursor's are not always (a lock with its joins; a completion's documents with their tasks,
+    over a hundred values), and parsing those cost more than running them. Held cursors run kept
+    statements only (a bounded set), and psycopg's own cache holds 128."""
+
+    __slots__ = ()
+
+    def convert(self, query: Any, vars: Any) -> None:
+        if vars is None or not isinstance(query, str):
+            super().convert(query, vars)
+            return
+        encoding = self._tx.encoding
+        self.query, self._want_formats, self._order, self._parts = _query2pg(query.encode(encoding), encoding)
+        self.dump(vars)
+
+
+class _KeptCursor(psycopg.Cursor[Any]):
+    """A server-binding cursor whose statements' conversion is kept (`_KeptQuery`)."""
+
+    _query_cls = _KeptQuery
+
+
 def held_cursor(using: str, *, name: str = "_bound_cursor", loaders: Mapping[str, Any] | None = None) -> Any:
     """A psycopg cursor that binds on the server, made once per database connection (under `name`,
     with `loaders` registered once) and wrapped as Django wraps its cursors (query logging, execute
@@ -117,7 +157,7 @@ def held_cursor(using: str, *, name: str = "_bound_cursor", loaders: Mapping[str
     raw = connection.connection
     held = getattr(connection, name, None)
     if held is None or held[0] is not raw or held[1].closed:
-        made = psycopg.Cursor(raw)  # server-side binding (Django's own cursors bind on the client)
+        made = _KeptCursor(raw)  # server-side binding (Django's own cursors bind on the client)
         raw.prepare_threshold = 0  # prepared at its first run
         for type_name, loader in (loaders or {}).items():
             made.adapters.register_loader(type_name, loader)
@@ -229,8 +269,7 @@ def insert_new(*groups: Sequence[models.Model], using: str = "default") -> None:
         if len(kept) >= 256:  # bulk writes of many sizes: keep the cache bounded
             kept.clear()
         sql = kept[shape] = _insert_sql(shape, connection)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+    _run(connection, sql, params)
     for group in groups:
         for obj in group:
             obj._state.adding = False
@@ -266,10 +305,8 @@ def update_row(obj: models.Model, fields: Collection[str], *, using: str = "defa
             f"WHERE {quote(model._meta.db_table)}.{quote(str(pk.column))} = %s"
         )
     params = [field.get_db_prep_save(field.pre_save(obj, False), connection) for field in chosen]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, obj._meta.pk.get_db_prep_value(obj.pk, connection)])
-        if cursor.rowcount != 1:
-            raise DatabaseError("Save with update_fields did not affect any rows.")
+    if _run(connection, sql, [*params, obj._meta.pk.get_db_prep_value(obj.pk, connection)]) != 1:
+        raise DatabaseError("Save with update_fields did not affect any rows.")
     obj._state.adding = False
     obj._state.db = using
 

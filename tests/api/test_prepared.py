@@ -16,7 +16,7 @@ from django_tasks_db.models import DBTaskResult, get_date_max
 
 from accounts.models import Actor
 from core.models import IdempotencyRecord, for_team
-from core.prepared import insert_new, row_by_pk
+from core.prepared import _insert_fields, insert_new, row_by_pk
 from flows.models import Flow, FlowGroup
 from jobs import services
 from jobs.attachments import SignatureInput
@@ -218,3 +218,37 @@ def test_a_row_by_key_is_read_through_a_statement_postgresql_plans_once(world: W
         cursor.execute("SELECT statement, generic_plans + custom_plans FROM pg_prepared_statements")
         runs = [row[1] for row in cursor.fetchall() if row[0].startswith('SELECT "jobs_job"') and "_client" in row[0]]
     assert runs and runs[0] >= 3, runs
+
+
+def _prepared_writes() -> dict[str, int]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement, generic_plans + custom_plans FROM pg_prepared_statements")
+        return {statement: runs for statement, runs in cursor.fetchall() if statement.startswith("WITH")}
+
+
+def test_a_kept_write_of_many_values_is_parsed_once_and_planned_once(world: World, monkeypatch: Any) -> None:
+    """psycopg keeps its `%s` → `$n` conversion only for statements of at most 50 values; a completion's
+    documents and their tasks are over a hundred. The held cursor keeps it for its statements, and
+    sends them bound on the server (prepared): parsed once, planned once."""
+    import psycopg._queries
+
+    jobs = JobFactory.create_batch(2, team=world.a.team, status=JobStatus.COMPLETED)
+    parsed: list[bytes] = []
+    split = psycopg._queries._split_query
+
+    def counted(query: bytes, *args: Any, **kwargs: Any) -> Any:
+        parsed.append(query)
+        return split(query, *args, **kwargs)
+
+    monkeypatch.setattr(psycopg._queries, "_split_query", counted)
+    before = _prepared_writes()
+    for job in jobs:
+        group = FlowGroup(team_id=job.team_id, job=job, job_completed_at=job.created_at)
+        flows = [Flow(team_id=job.team_id, group=group, kind="REPORT", name=f"doc {i}") for i in range(4)]
+        insert_new([group], flows)
+        assert len(Flow.objects.filter(group=group)) == 4
+    assert len(_insert_fields(Flow)) * 4 > 50  # psycopg itself would parse this statement on every run
+    writes = [query for query in parsed if query.startswith(b"WITH")]
+    assert len(writes) <= 1, writes  # the second write reused the first's conversion (or an earlier test's)
+    runs = {statement: count - before.get(statement, 0) for statement, count in _prepared_writes().items()}
+    assert 2 in runs.values(), runs  # one prepared statement ran both
