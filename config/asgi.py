@@ -12,6 +12,8 @@ from typing import Any
 from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+# Django's connections are per request under ASGI: pooled, or each request opens its own (config.settings).
+os.environ.setdefault("DB_POOL", "true")
 
 django_application = get_asgi_application()  # sets Django up before anything imports models
 

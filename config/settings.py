@@ -126,6 +126,13 @@ def database(url_variable: str, default: str) -> dict[str, Any]:
             # execution anew: the generic plan (the same index scans here) is made once per connection.
             session += " -c plan_cache_mode=force_generic_plan"
         options["options"] = f"{options.get('options', '')} {session}".strip()
+        if env.bool("DB_POOL", default=False):
+            # Under ASGI (config.asgi turns this on) each request runs in its own context, and Django's
+            # connections are per context: without a pool every request opened a new connection to
+            # PostgreSQL (~30 ms: `make bench`'s uvicorn figure). psycopg's pool keeps them open and
+            # checks each one it hands out (CONN_HEALTH_CHECKS); it needs CONN_MAX_AGE = 0.
+            config["CONN_MAX_AGE"] = 0
+            options["pool"] = {"min_size": 1, "max_size": env.int("DB_POOL_MAX_SIZE", default=8), "timeout": 10}
     elif config["ENGINE"] == "django.db.backends.sqlite3":
         # `make run`'s zero-setup database, shared by the server and the worker: WAL lets one write
         # while the other reads; IMMEDIATE transactions take the write lock at BEGIN and the busy

@@ -162,3 +162,25 @@ def test_a_handshake_era_client_works_against_two_workers(
     from jobs.models import Job
 
     assert Job.objects.filter(team=world.a.team).count() == 2
+
+
+def _sessions_opened() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT sessions FROM pg_stat_database WHERE datname = current_database()")
+        (sessions,) = cursor.fetchone()
+    return int(sessions)
+
+
+def test_an_asgi_worker_keeps_its_connections_across_requests(two_workers: list[int], world: World) -> None:
+    """Django's connections are per request under ASGI; config.asgi pools them (config.settings' DB_POOL),
+    so 30 requests reuse a few connections instead of opening one each (~30 ms apiece)."""
+    base = f"http://127.0.0.1:{two_workers[0]}"
+    headers = {"Authorization": f"Bearer {world.a.token}"}
+    httpx2.get(f"{base}/v1/jobs", headers=headers, timeout=30).raise_for_status()  # the pool is open
+    before = _sessions_opened()
+    with httpx2.Client(headers=headers, timeout=30) as http:
+        for _ in range(30):
+            http.get(f"{base}/v1/jobs").raise_for_status()
+            http.post(f"{base}/v1/jobs", json={"jobType": "nope"})  # a 400 after a read: the same connections
+    opened = _sessions_opened() - before
+    assert opened <= 2, opened  # this test's own reads of the count, at most; never one per request
