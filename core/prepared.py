@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import uuid
 import weakref
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -90,34 +91,39 @@ def row_by_pk(
 
 
 def _fetch_one(connection: Any, sql: str, params: Sequence[Any]) -> tuple[Any, ...] | None:
-    """The first row of `sql`: on PostgreSQL through the connection's server-binding cursor
-    (`held_cursor`), so PostgreSQL plans it once per connection, not on every run (a lock with its
-    joins took longer to plan than to run: bench/README.md); elsewhere through Django's cursor."""
-    if connection.vendor != "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            found: tuple[Any, ...] | None = cursor.fetchone()
-            return found
-    cursor = held_cursor(connection.alias)
-    cursor.execute(sql, params)
-    log_prepared(connection.alias, sql, params)
-    found = cursor.fetchone()
-    return found
+    """The first row of `sql` (`fetch_all`'s)."""
+    rows = fetch_all(connection, sql, params)
+    return rows[0] if rows else None
+
+
+def fetch_all(connection: Any, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+    """The rows of a kept statement (`_kept_run`)."""
+    with _kept_run(connection, sql, params) as cursor:
+        return list(cursor.fetchall())
 
 
 def _run(connection: Any, sql: str, params: Sequence[Any]) -> int:
-    """Run a kept write; returns how many rows it wrote. On PostgreSQL through the server-binding
-    `held_cursor`, so psycopg sends the values apart from the statement (dumped in C, not quoted into
-    the text in Python: a flow's documents and their tasks are over a hundred values) and PostgreSQL
-    plans the statement once per connection; elsewhere through Django's cursor."""
+    """Run a kept write; returns how many rows it wrote (`_kept_run`)."""
+    with _kept_run(connection, sql, params) as cursor:
+        return int(cursor.rowcount)
+
+
+@contextmanager
+def _kept_run(connection: Any, sql: str, params: Sequence[Any]) -> Iterator[Any]:
+    """The cursor `sql` ran on: on PostgreSQL the connection's server-binding cursor (`held_cursor`), so
+    psycopg sends the values apart from the statement (dumped in C, not quoted into its text in Python:
+    a completion's documents and their tasks are over a hundred values) and PostgreSQL plans the
+    statement once per connection, not on every run (a lock with its joins took longer to plan than to
+    run: bench/README.md); elsewhere Django's cursor."""
     if connection.vendor != "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
-            return int(cursor.rowcount)
+            yield cursor
+        return
     cursor = held_cursor(connection.alias)
     cursor.execute(sql, params)
     log_prepared(connection.alias, sql, params)
-    return int(cursor.rowcount)
+    yield cursor
 
 
 class _KeptQuery(PostgresQuery):

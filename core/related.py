@@ -14,6 +14,8 @@ from typing import Any, TypeVar
 
 from django.db import connections, models
 
+from core.prepared import fetch_all
+
 _M = TypeVar("_M", bound=models.Model)
 
 
@@ -37,13 +39,12 @@ def rows_pointing_at(
         statement = kept[(model, key, len(ids), ordered)] = _statement(model, key, len(ids), ordered, connection)
     sql, target, names, converters = statement
     rows = []
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [target.get_db_prep_value(value, connection) for value in ids])
-        for values in map(list, cursor.fetchall()):
-            for index, found, col in converters:
-                for convert in found:
-                    values[index] = convert(values[index], col, connection)
-            rows.append(model.from_db(using, names, values))
+    # Through the connection's kept cursor: prepared, so PostgreSQL plans each statement once per connection.
+    for values in map(list, fetch_all(connection, sql, [target.get_db_prep_value(value, connection) for value in ids])):
+        for index, found, col in converters:
+            for convert in found:
+                values[index] = convert(values[index], col, connection)
+        rows.append(model.from_db(using, names, values))
     return rows
 
 
