@@ -46,8 +46,16 @@ def targets(summary: dict[str, Any], before: dict[str, Any] | None) -> list[tupl
     create, complete, first_c4 = _result(summary, CREATE), _result(summary, COMPLETE), _result(summary, FIRST, 4)
     ratios = summary.get("ratios", {})
     p50 = lambda r: r["p50_ms"] if r else None  # noqa: E731
-    check("first page / raw ceiling (p50)", first["p50_ms"] / ceiling["p50_ms"] if first and ceiling else None,
-          "≤ 2.0×", lambda v: v <= 2.0, "×")  # fmt: skip
+    if "ours_vs_raw_ceiling_paired" in ratios:  # alternately, in rounds: the machine's drift stays out
+        check("first page / raw ceiling (p50, median of paired rounds)", ratios["ours_vs_raw_ceiling_paired"],
+              "≤ 2.0×", lambda v: v <= 2.0, "×")  # fmt: skip
+    check(
+        "first page / raw ceiling (p50, the two scenarios)",
+        first["p50_ms"] / ceiling["p50_ms"] if first and ceiling else None,
+        "≤ 2.0×",
+        lambda v: v <= 2.0,
+        "×",
+    )
     check("first page p50", p50(first), "< 2 ms", lambda v: v < 2, " ms")
     check("first page p99", first["p99_ms"] if first else None, "< 5 ms", lambda v: v < 5, " ms")
     check("status + type + date p50", p50(filtered), "< 3 ms", lambda v: v < 3, " ms")
@@ -92,6 +100,10 @@ def render_markdown(summary: dict[str, Any], before: dict[str, Any] | None = Non
                      f"| {r['rps']:.0f} | {r['non2xx']} |")  # fmt: skip
     lines += ["", "| ratio | value |", "|---|---|"]
     lines += [f"| {name} | {value:.2f}× |" for name, value in summary["ratios"].items()]
+    if summary.get("paired_with_ceiling_p50_ms"):
+        lines += ["", "| paired round | first page p50 ms | ceiling p50 ms | ratio |", "|---|---|---|---|"]
+        lines += [f"| {i} | {ours:.2f} | {raw:.2f} | {ours / raw:.2f}× |"
+                  for i, (ours, raw) in enumerate(summary["paired_with_ceiling_p50_ms"], 1)]  # fmt: skip
     lines += ["", "| in-process, per request | mean µs | p50 µs | p99 µs |", "|---|---|---|---|"]
     lines += [f"| {name} | {f['mean_us']:.0f} | {f['p50_us']:.0f} | {f['p99_us']:.0f} |"
               for name, f in summary["auth_and_throttle_us"].items()]  # fmt: skip
