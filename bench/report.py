@@ -46,16 +46,15 @@ def targets(summary: dict[str, Any], before: dict[str, Any] | None) -> list[tupl
     create, complete, first_c4 = _result(summary, CREATE), _result(summary, COMPLETE), _result(summary, FIRST, 4)
     ratios = summary.get("ratios", {})
     p50 = lambda r: r["p50_ms"] if r else None  # noqa: E731
-    if "ours_vs_raw_ceiling_paired" in ratios:  # alternately, in rounds: the machine's drift stays out
-        check("first page / raw ceiling (p50, median of paired rounds)", ratios["ours_vs_raw_ceiling_paired"],
+    separate = first["p50_ms"] / ceiling["p50_ms"] if first and ceiling else None
+    if "ours_vs_raw_ceiling_paired" in ratios:  # alternately, in rounds, on the same server: the target's figure
+        check("first page / raw ceiling (p50, paired rounds, one worker each)", ratios["ours_vs_raw_ceiling_paired"],
               "≤ 2.0×", lambda v: v <= 2.0, "×")  # fmt: skip
-    check(
-        "first page / raw ceiling (p50, the two scenarios)",
-        first["p50_ms"] / ceiling["p50_ms"] if first and ceiling else None,
-        "≤ 2.0×",
-        lambda v: v <= 2.0,
-        "×",
-    )
+        if separate is not None:  # as earlier rounds measured it: minutes apart, two workers against one
+            rows.append(("first page / raw ceiling (p50, the two scenarios: two workers / one)", f"{separate:.2f}×",
+                         "earlier rounds' measure", "—"))  # fmt: skip
+    else:
+        check("first page / raw ceiling (p50)", separate, "≤ 2.0×", lambda v: v <= 2.0, "×")
     check("first page p50", p50(first), "< 2 ms", lambda v: v < 2, " ms")
     check("first page p99", first["p99_ms"] if first else None, "< 5 ms", lambda v: v < 5, " ms")
     check("status + type + date p50", p50(filtered), "< 3 ms", lambda v: v < 3, " ms")
@@ -101,7 +100,11 @@ def render_markdown(summary: dict[str, Any], before: dict[str, Any] | None = Non
     lines += ["", "| ratio | value |", "|---|---|"]
     lines += [f"| {name} | {value:.2f}× |" for name, value in summary["ratios"].items()]
     if summary.get("paired_with_ceiling_p50_ms"):
-        lines += ["", "| paired round | first page p50 ms | ceiling p50 ms | ratio |", "|---|---|---|---|"]
+        lines += [
+            "",
+            "| paired round (one worker each) | first page p50 ms | ceiling p50 ms | ratio |",
+            "|---|---|---|---|",
+        ]
         lines += [f"| {i} | {ours:.2f} | {raw:.2f} | {ours / raw:.2f}× |"
                   for i, (ours, raw) in enumerate(summary["paired_with_ceiling_p50_ms"], 1)]  # fmt: skip
     lines += ["", "| in-process, per request | mean µs | p50 µs | p99 µs |", "|---|---|---|---|"]
