@@ -108,14 +108,19 @@ def _run(connection: Any, sql: str, params: Sequence[Any]) -> int:
         return int(cursor.rowcount)
 
 
+MAX_BOUND_VALUES = 65_535  # PostgreSQL's protocol: a statement's bound parameters are counted in 16 bits
+
+
 @contextmanager
 def _kept_run(connection: Any, sql: str, params: Sequence[Any]) -> Iterator[Any]:
     """The cursor `sql` ran on: on PostgreSQL the connection's server-binding cursor (`held_cursor`), so
     psycopg sends the values apart from the statement (dumped in C, not quoted into its text in Python:
     a completion's documents and their tasks are over a hundred values) and PostgreSQL plans the
     statement once per connection, not on every run (a lock with its joins took longer to plan than to
-    run: bench/README.md); elsewhere Django's cursor."""
-    if connection.vendor != "postgresql":
+    run: bench/README.md); elsewhere Django's cursor, as on PostgreSQL for a statement of more values
+    than its protocol binds (65,535: a bulk write of thousands of rows; Django's cursor writes the
+    values into the statement's text)."""
+    if connection.vendor != "postgresql" or len(params) > MAX_BOUND_VALUES:
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             yield cursor

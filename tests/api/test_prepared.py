@@ -16,11 +16,11 @@ from django_tasks_db.models import DBTaskResult, get_date_max
 
 from accounts.models import Actor
 from core.models import IdempotencyRecord, for_team
-from core.prepared import _insert_fields, insert_new, row_by_pk
+from core.prepared import MAX_BOUND_VALUES, _insert_fields, insert_new, row_by_pk
 from flows.models import Flow, FlowGroup
 from jobs import services
 from jobs.attachments import SignatureInput
-from jobs.models import Job, JobSignature, JobStatus, ResultType
+from jobs.models import Job, JobEvent, JobSignature, JobStatus, ResultType
 from tests.conftest import World
 from tests.factories import JobFactory
 from tests.jobs.images import signature_png_base64
@@ -252,3 +252,14 @@ def test_a_kept_write_of_many_values_is_parsed_once_and_planned_once(world: Worl
     assert len(writes) <= 1, writes  # the second write reused the first's conversion (or an earlier test's)
     runs = {statement: count - before.get(statement, 0) for statement, count in _prepared_writes().items()}
     assert 2 in runs.values(), runs  # one prepared statement ran both
+
+
+def test_a_kept_write_of_more_values_than_postgresql_binds_is_written(world: World) -> None:
+    """Bound on the server, a statement takes at most 65,535 values (PostgreSQL's protocol); a bulk write
+    of more goes through Django's cursor, which writes them into the statement's text, as before."""
+    job = JobFactory(team=world.a.team)
+    count = 66_000 // len(_insert_fields(JobEvent)) + 1
+    events = [JobEvent(job=job, to_status=JobStatus.PENDING, at=job.created_at, note=f"{i}") for i in range(count)]
+    assert len(_insert_fields(JobEvent)) * count > MAX_BOUND_VALUES
+    insert_new(events)
+    assert JobEvent.objects.filter(job=job).count() == count
