@@ -38,9 +38,10 @@ def rows_pointing_at(
     if statement is None:
         statement = kept[(model, key, len(ids), ordered)] = _statement(model, key, len(ids), ordered, connection)
     sql, target, names, converters = statement
+    params = [target.get_db_prep_value(value, connection) for value in ids]
     rows = []
     # Through the connection's kept cursor: prepared, so PostgreSQL plans each statement once per connection.
-    for values in map(list, fetch_all(connection, sql, [target.get_db_prep_value(value, connection) for value in ids])):
+    for values in map(list, fetch_all(connection, sql, params)):
         for index, found, col in converters:
             for convert in found:
                 values[index] = convert(values[index], col, connection)

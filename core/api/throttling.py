@@ -233,13 +233,12 @@ def _incr(redis: Redis, key: str) -> int:
     and the command is sent once more on a fresh one, as the client's retry would. While another
     thread of the process is counting on it, a request counts the client's usual way.
     """
-    for last in (False, True):
-        try:
-            connection = _send_incr(redis, key)
-            if connection is None:
-                return int(redis.incr(key))
-            return _read_incr(connection)
-        except (RedisConnectionError, RedisTimeoutError):  # the connection is closed now: once more, afresh
-            if last:
-                raise
-    raise AssertionError("unreachable")
+
+    def once() -> int:
+        connection = _send_incr(redis, key)
+        return int(redis.incr(key)) if connection is None else _read_incr(connection)
+
+    try:
+        return once()
+    except (RedisConnectionError, RedisTimeoutError):  # the connection is closed now: once more, afresh
+        return once()
